@@ -1,0 +1,3 @@
+import type { NetshCommand, ToolCommand } from './main.ts';
+export const offlineNetshCommands: NetshCommand[] = [];
+export const offlineToolCommands: ToolCommand[] = [];

@@ -1,0 +1,65 @@
+// What every execution engine (the interpreter, the WebAssembly JIT, a native module) offers the runtime,
+// and what the runtime offers an engine: the arena, and helpers looked up by id. Engines execute a program
+// that has already been validated, verified and relocated (map references resolved to arena addresses).
+
+import type { Instruction } from '../isa/instruction.ts';
+import type { Arena } from '../runtime/arena.ts';
+
+/**
+ * A helper as an engine calls it: five 64-bit arguments (r1-r5), one 64-bit result (r0). Arguments
+ * arrive as unsigned 64-bit values; the result is truncated to 64 bits by the engine.
+ */
+export type HelperFunction = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, invocation: Invocation) => bigint;
+
+/** Per-run state a helper may need: the context pointer and the tail call the program requested. */
+export interface Invocation {
+  /** Arena address of the context (r1 at entry). */
+  readonly context: number;
+  /** Set by the tail-call helper: the program to run after this one returns (Windows semantics, spec §6.3). */
+  tailCall?: { programArray: number; index: number };
+}
+
+/** The runtime as an engine sees it. */
+export interface ExecutionEnvironment {
+  readonly arena: Arena;
+  /** The helper with this id, or undefined when none exists (a runtime error at the call). */
+  helper(id: number): HelperFunction | undefined;
+}
+
+/** A program ready to hand to an engine: validated, verified, relocated. */
+export interface ExecutableProgram {
+  readonly name: string;
+  /** Slots, with lddw map references already replaced by arena addresses (src 0). */
+  readonly instructions: readonly Instruction[];
+}
+
+/** A compiled or prepared program that can be run many times. */
+export interface PreparedProgram {
+  /** Runs the program once with r1 = `context` (an arena address, or any value for raw test programs) and returns r0. */
+  run(context: bigint, options?: RunOptions): bigint;
+}
+
+/** Extra entry registers, for raw programs such as the conformance suite's (r1 = memory, r2 = its length). */
+export interface RunOptions {
+  r2?: bigint;
+  invocation?: Invocation;
+}
+
+/** An execution engine: turns a program into something runnable against an environment. */
+export interface Engine {
+  /** `interpreter`, `jit` or `native`. */
+  readonly name: string;
+  prepare(program: ExecutableProgram, environment: ExecutionEnvironment): PreparedProgram;
+}
+
+/** A fault while running a program that was not (or not correctly) verified: pc, instruction and reason. */
+export class ExecutionError extends Error {
+  readonly code: 'OUT_OF_BOUNDS' | 'CALL_DEPTH' | 'UNKNOWN_HELPER' | 'BAD_INSTRUCTION' | 'INSTRUCTION_LIMIT' | 'HELPER_FAILED';
+  readonly pc: number;
+  constructor(code: ExecutionError['code'], pc: number, message: string) {
+    super(`pc ${pc}: ${message}`);
+    this.name = 'ExecutionError';
+    this.code = code;
+    this.pc = pc;
+  }
+}
