@@ -1,0 +1,26 @@
+// Where tests find the repository and the outside test data (../shared/data beside the repository).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's root directory. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The outside test data (read, never copied). */
+export const sharedData = resolve(repoRoot, '..', 'shared', 'data');
+
+/** Every file under `dir` whose name passes `keep`, sorted. */
+export function filesUnder(dir: string, keep: (name: string) => boolean): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...filesUnder(path, keep));
+    else if (keep(name)) out.push(path);
+  }
+  return out.sort();
+}
+
+/** The real-world objects of the ebpf-samples corpus, outside invalid/. */
+export function corpusObjects(): string[] {
+  return filesUnder(join(sharedData, 'ebpf-samples'), (n) => n.endsWith('.o')).filter((p) => !p.includes('/invalid/'));
+}
