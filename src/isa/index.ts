@@ -3,3 +3,4 @@
 export * from './instruction.ts';
 export * from './opcodes.ts';
 export * from './validate.ts';
+export * from './disassemble.ts';
