@@ -1,0 +1,2 @@
+// Assembly text to instructions (the conformance suite's syntax).
+export { assemble, AssemblerError } from './assembler.ts';
