@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { runCli } from '../../src/cli/main.ts';
+import { bufferedIo } from '../../src/cli/io.ts';
+import { repoRoot } from '../support/paths.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'ebpf-cli-'));
+const object = join(work, 'TraceConnections.o');
+
+async function cli(...argv: string[]) {
+  const io = bufferedIo({ cwd: work, json: argv.includes('--json') });
+  const code = await runCli(argv, io);
+  return { code, stdout: io.stdout, stderr: io.stderr };
+}
+
+test('ebpf build compiles the canonical example with our headers', async () => {
+  const result = await cli('build', join(repoRoot, 'examples', 'TraceConnections.c'), '-o', object);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, `Built ${object}: TraceConnections (bind)\n`);
+});
+
+test('show sections prints netsh\'s table to the character', async () => {
+  const result = await cli('show', 'sections', object);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(
+    result.stdout,
+    [
+      '',
+      '                                                                     Size',
+      '                       Section                   Program       Type  (bytes)',
+      '==============================  ========================  =========  =======',
+      '                          bind          TraceConnections       bind      368',
+      '',
+      '                     Key  Value      Max',
+      '          Map Type  Size   Size  Entries  Name',
+      '==================  ====  =====  =======  ========',
+      '              hash     4     40     1024  proc_map',
+      '',
+    ].join('\n'),
+  );
+});
+
+test('naming a section makes show sections verbose, with PREVAIL-style statistics', async () => {
+  const result = await cli('sh', 'sec', `filename=${object}`, 'section=bind');
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^\nSection      : bind\nProgram      : TraceConnections\nProgram Type : bind\nSize         : 368 bytes\nInstructions : 46\narith        : \d+\n/);
+  assert.match(result.stdout, /\ncall_1       : 1\ncall_mem     : 2\n/);
+});
+
+test('show disassembly interleaves source lines and names helpers with their argument kinds', async () => {
+  const result = await cli('show', 'disassembly', object);
+  assert.equal(result.code, 0, result.stderr);
+  const lines = result.stdout.split('\n');
+  assert.match(lines[0]!, /^; .*TraceConnections\.c:22$/);
+  assert.equal(lines[1], '; \tif (ctx->operation == BIND_OPERATION_BIND) {');
+  assert.equal(lines[2], '       0:\tr2 = *(u32 *)(r1 + 44)');
+  assert.ok(lines.includes('      13:\tr1 = map_fd 1'));
+  assert.ok(lines.includes('      15:\tr0 = bpf_map_lookup_elem:1(map_fd r1, map_key r2)'));
+  assert.ok(lines.some((l) => l === '      32:\tr0 = bpf_memcpy:22(out r1[r2?], uint64_t r2, mem r3[r4?], uint64_t r4)'));
+  assert.ok(!lines.some((l) => l.startsWith('      14:')), 'the second slot of an lddw is not listed');
+});
+
+test('--json gives the same facts for scripts', async () => {
+  const result = await cli('show', 'sections', object, '--json');
+  const parsed = JSON.parse(result.stdout);
+  assert.deepEqual(parsed.maps, [{ name: 'proc_map', type: 'hash', keySize: 4, valueSize: 40, maxEntries: 1024 }]);
+  assert.equal(parsed.programs[0].type, 'bind');
+});
+
+test('bad input gets netsh\'s errors and a non-zero exit code, never a stack trace', async () => {
+  const missing = await cli('show', 'sections', 'nope.o');
+  assert.deepEqual([missing.code, missing.stderr], [1, 'error: No such file or directory opening nope.o\n']);
+  const section = await cli('show', 'disassembly', object, 'section=xdp');
+  assert.deepEqual([section.code, section.stderr], [1, 'error: Section not found\n']);
+  const garbage = join(work, 'garbage.o');
+  writeFileSync(garbage, 'not an object, but long enough to have an ELF header\'s worth of bytes in it.');
+  const bad = await cli('show', 'sections', 'garbage.o');
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr, 'error: garbage.o: not an ELF file (bad magic number) (offset 0x0)\n');
+  const usage = await cli('show', 'sections');
+  assert.deepEqual([usage.code, usage.stderr], [2, "error: 'show sections' needs the parameter 'filename'\n"]);
+  const level = await cli('show', 'sections', object, 'level=loud');
+  assert.equal(level.code, 2);
+  const unknown = await cli('frobnicate');
+  assert.match(unknown.stderr, /^error: unknown command 'frobnicate'/);
+});
+
+test('a C file that does not compile reports clang\'s diagnostics', async () => {
+  const source = join(work, 'broken.c');
+  writeFileSync(source, '#include <bpf_helpers.h>\nint f( { return 0; }\n');
+  const result = await cli('build', source);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /^error: clang-19 failed to compile .*broken\.c:\n.*broken\.c:2:/);
+});
+
+test('prog run refuses to run a program the verifier has not accepted', async () => {
+  const result = await cli('prog', 'run', object);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /TraceConnections \(section bind\) has not been verified, and unverified programs are never run/);
+});
+
+test('bin/ebpf runs from a clone', async () => {
+  const { stdout } = await promisify(execFile)(join(repoRoot, 'bin', 'ebpf'), ['show', 'sections', object]);
+  assert.match(stdout, /TraceConnections +bind +368/);
+});
