@@ -51,6 +51,20 @@ export function divmod64(al: number, ah: number, bl: number, bh: number, modulo:
       out[1] = 0;
       return;
     }
+    if (bh === 0) {
+      // Long division by a 32-bit divisor in 16-bit limbs: every step is exact in a double.
+      const b = bl >>> 0;
+      let rem = 0;
+      const q0 = Math.floor((rem = (ah >>> 16)) / b); rem -= q0 * b;
+      let cur = rem * 65536 + (ah & 0xffff);
+      const q1 = Math.floor(cur / b); rem = cur - q1 * b;
+      cur = rem * 65536 + (al >>> 16);
+      const q2 = Math.floor(cur / b); rem = cur - q2 * b;
+      cur = rem * 65536 + (al & 0xffff);
+      const q3 = Math.floor(cur / b); rem = cur - q3 * b;
+      if (modulo) { out[0] = rem | 0; out[1] = 0; } else { out[0] = (q2 << 16) | q3; out[1] = (q0 << 16) | q1; }
+      return;
+    }
     const a = toUnsigned(al, ah), b = toUnsigned(bl, bh);
     fromBigInt(modulo ? a % b : a / b);
     return;

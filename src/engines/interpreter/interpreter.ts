@@ -29,6 +29,8 @@ const swap16 = (x: number) => ((x & 0xff) << 8) | ((x >>> 8) & 0xff);
 const swap32 = (x: number) => ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | ((x >>> 24) & 0xff);
 
 class InterpretedProgram implements PreparedProgram {
+  /** Instructions executed by the last run (for statistics and benchmarks). */
+  instructionCount = 0;
   private readonly lo = new Int32Array(11);
   private readonly hi = new Int32Array(11);
   private readonly stack: ProgramStack;
@@ -83,6 +85,7 @@ class InterpretedProgram implements PreparedProgram {
     const frames: number[] = []; // per call: return pc, then r6-r9 and r10 as lo/hi pairs
     let depth = 0;
     let pc = 0;
+    let executed = 0;
 
     const address = (base: number, offset: number, size: number, write: boolean, at: number): number => {
       const addr = (lo[base]! >>> 0) + offset;
@@ -94,6 +97,7 @@ class InterpretedProgram implements PreparedProgram {
     };
 
     for (;;) {
+      executed++;
       const op = ops[pc]!;
       const d = dsts[pc]!;
       if (op < 64) {
@@ -283,7 +287,10 @@ class InterpretedProgram implements PreparedProgram {
           continue;
         }
         case OP_EXIT:
-          if (depth === 0) return;
+          if (depth === 0) {
+            this.instructionCount = executed;
+            return;
+          }
           hi[9] = frames.pop()!; lo[9] = frames.pop()!; hi[8] = frames.pop()!; lo[8] = frames.pop()!;
           hi[7] = frames.pop()!; lo[7] = frames.pop()!; hi[6] = frames.pop()!; lo[6] = frames.pop()!;
           pc = frames.pop()!;
@@ -336,8 +343,13 @@ class InterpretedProgram implements PreparedProgram {
   }
 }
 
+/** A program prepared by the interpreter: it also reports how many instructions its last run executed. */
+export interface InterpretedPreparedProgram extends PreparedProgram {
+  readonly instructionCount: number;
+}
+
 /** The interpreter engine. */
-export function createInterpreter(options: InterpreterOptions = {}): Engine {
+export function createInterpreter(options: InterpreterOptions = {}): Engine & { prepare(program: ExecutableProgram, environment: ExecutionEnvironment): InterpretedPreparedProgram } {
   return {
     name: 'interpreter',
     prepare: (program, environment) => new InterpretedProgram(program, environment, options),
