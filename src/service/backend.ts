@@ -38,6 +38,8 @@ export interface BackendLoadOptions {
   /** Section-like program type name applied to the first program. */
   readonly type?: string;
   readonly execution: 'jit' | 'interpret';
+  /** Maps of the object (by name) to replace with existing maps, as libbpf reuses pinned maps. */
+  readonly reuseMaps?: ReadonlyMap<string, number>;
 }
 
 /** The runtime behind the service. Errors are ApiErrors (codes OPEN_FAILED, LOAD_FAILED, NOT_FOUND, ...). */

@@ -13,6 +13,8 @@ import { hexBytes, optEnum, optStr, optUint, paramsObject, str, toHex, uint } fr
 interface LoadRecord {
   readonly path: string;
   readonly fileName: string;
+  readonly type: string | undefined;
+  readonly execution: 'jit' | 'interpret';
   readonly programIds: Set<number>;
   readonly mapIds: readonly number[];
 }
@@ -235,9 +237,9 @@ export class ServiceHost {
   }
 
   /** Where a loaded program came from (for persistence). */
-  loadOf(programId: number): { path: string; fileName: string; programIds: number[] } | undefined {
+  loadOf(programId: number): { path: string; fileName: string; type: string | undefined; execution: 'jit' | 'interpret'; programIds: number[] } | undefined {
     const load = this.loads.get(programId);
-    return load && { path: load.path, fileName: load.fileName, programIds: [...load.programIds] };
+    return load && { path: load.path, fileName: load.fileName, type: load.type, execution: load.execution, programIds: [...load.programIds] };
   }
 
   private mapInfo(id: number): MapInfo {
@@ -269,7 +271,7 @@ export class ServiceHost {
     const iface = optStr(p, 'interface', 64);
     const compartment = optUint(p, 'compartment');
     const loaded = await this.runtime.loadObject(path, { ...(type === undefined ? {} : { type }), execution });
-    const record: LoadRecord = { path, fileName, programIds: new Set(loaded.programIds), mapIds: loaded.mapIds };
+    const record: LoadRecord = { path, fileName, type, execution, programIds: new Set(loaded.programIds), mapIds: loaded.mapIds };
     const pinnedPaths: string[] = [];
     const linkIds: number[] = [];
     try {
@@ -378,8 +380,8 @@ export class ServiceHost {
   }
 
   /** Records a load restored by persistence, so listings show its file. */
-  restoreLoad(path: string, fileName: string, programIds: number[], mapIds: number[]): void {
-    const record: LoadRecord = { path, fileName, programIds: new Set(programIds), mapIds };
+  restoreLoad(load: { path: string; fileName: string; type: string | undefined; execution: 'jit' | 'interpret' }, programIds: number[], mapIds: number[]): void {
+    const record: LoadRecord = { ...load, programIds: new Set(programIds), mapIds };
     for (const id of programIds) this.loads.set(id, record);
   }
 }

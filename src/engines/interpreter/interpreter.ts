@@ -348,8 +348,13 @@ export interface InterpretedPreparedProgram extends PreparedProgram {
   readonly instructionCount: number;
 }
 
+/** The interpreter as an Engine whose prepared programs also count instructions. */
+export interface InterpreterEngine extends Engine {
+  prepare(program: ExecutableProgram, environment: ExecutionEnvironment): InterpretedPreparedProgram;
+}
+
 /** The interpreter engine. */
-export function createInterpreter(options: InterpreterOptions = {}): Engine & { prepare(program: ExecutableProgram, environment: ExecutionEnvironment): InterpretedPreparedProgram } {
+export function createInterpreter(options: InterpreterOptions = {}): InterpreterEngine {
   return {
     name: 'interpreter',
     prepare: (program, environment) => new InterpretedProgram(program, environment, options),
