@@ -5,6 +5,7 @@
 import { bindParams, matchWord, UsageError, type ParamSpec } from './args.ts';
 import { CliError, processIo, type CliIo } from './io.ts';
 import { offlineNetshCommands, offlineToolCommands } from './offline.ts';
+import { onlineNetshCommands, onlineToolCommands } from './online.ts';
 
 /** A netsh-style command: `verb noun [params]`. */
 export interface NetshCommand {
@@ -23,8 +24,9 @@ export interface ToolCommand {
   run(argv: readonly string[], io: CliIo): Promise<number>;
 }
 
-const netshCommands: readonly NetshCommand[] = [...offlineNetshCommands];
-const toolCommands: readonly ToolCommand[] = [...offlineToolCommands];
+const netshCommands: readonly NetshCommand[] = [...offlineNetshCommands, ...onlineNetshCommands];
+// Online first: its `prog` hands `prog run FILE.o` to the offline one.
+const toolCommands: readonly ToolCommand[] = [...onlineToolCommands, ...offlineToolCommands];
 
 function usage(): string {
   const lines = ['Usage: ebpf <command> [arguments] [--json]', '', 'netsh ebpf commands (parameters positional or tag=value; words may be abbreviated):'];
@@ -87,5 +89,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 /** Entry point of bin/ebpf. */
 export async function main(argv: readonly string[]): Promise<void> {
   const io = processIo(argv.includes('--json'));
+  if (argv.length === 0) {
+    const { runShell } = await import('./shell.ts');
+    process.exitCode = await runShell({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true }, io, runCli, { netsh: netshCommands, tools: toolCommands });
+    return;
+  }
   process.exitCode = await runCli(argv, io);
 }

@@ -141,7 +141,7 @@ export interface ApiCalls {
   'programs.detach': [{ id: number }, { linkIds: number[] }];
   'programs.testRun': [{ id: number; dataIn?: string; contextIn?: string; repeat?: number }, TestRunResult];
   'maps.list': [Record<string, never>, MapInfo[]];
-  'maps.create': [{ type: string; keySize: number; valueSize: number; maxEntries: number; name: string; flags?: number; pinPath?: string }, MapInfo];
+  'maps.create': [{ type: string; keySize: number; valueSize: number; maxEntries: number; name: string; flags?: number; pinPath: string }, MapInfo];
   'maps.lookup': [{ id: number; key: string }, MapEntry | null];
   'maps.update': [{ id: number; key: string; value: string; flags?: number }, Record<string, never>];
   'maps.delete': [{ id: number; key: string }, Record<string, never>];

@@ -1,10 +1,14 @@
 // The engines by name: what `--engine` and `execution=` choose from.
 import type { Engine } from './engine.ts';
 import { createInterpreter } from './interpreter/interpreter.ts';
+import { createJit } from './jit/index.ts';
 
 export type { Engine } from './engine.ts';
 
-const registry = new Map<string, () => Engine>([['interpreter', () => createInterpreter()]]);
+const registry = new Map<string, () => Engine>([
+  ['interpreter', () => createInterpreter()],
+  ['jit', () => createJit()],
+]);
 
 /** Registers an engine under a name (the JIT registers itself as `jit`). */
 export function registerEngine(name: string, make: () => Engine): void {

@@ -22,6 +22,8 @@ interface LoadRecord {
 const ERROR_NOT_FOUND = 1168;
 const EEXIST = 17;
 const TRACE_KEEP = 2000;
+const TEST_RUN_SLICE = 10_000;
+const RUN_EVENT_EVERY_MS = 100;
 
 /** Interface index of a name or number, from /sys/class/net (Linux), or undefined if no such interface. */
 function interfaceIndex(value: string): number | undefined {
@@ -47,6 +49,8 @@ export class ServiceHost {
   private readonly processes = new Map<number, { name: string; connections: number }>();
   private readonly trace: { seq: number; programId: number; text: string }[] = [];
   private traceSeq = 0;
+  private readonly runTouched = new Set<number>();
+  private runTimer: NodeJS.Timeout | undefined;
   private readonly stopTrace: () => void;
 
   constructor(readonly runtime: RuntimeBackend, readonly describe: () => { pid: number; home: string; socketPath: string; httpPort: number; startedAt: string }) {
@@ -62,6 +66,7 @@ export class ServiceHost {
   /** Stops following the runtime's trace log. */
   close(): void {
     this.stopTrace();
+    if (this.runTimer) clearTimeout(this.runTimer);
   }
 
   private emit(event: ServiceEvent): void {
@@ -99,21 +104,18 @@ export class ServiceHost {
     'programs.testRun': async (p) => {
       const id = this.programId(uint(p, 'id'));
       const input = { dataIn: hexBytes(p, 'dataIn', 1 << 16, false), contextIn: hexBytes(p, 'contextIn', 1 << 12, false), repeat: optUint(p, 'repeat', 1_000_000) ?? 1 };
-      const r = await this.runtime.testRun(id, input);
-      for (const mapId of this.runtime.programs().find((x) => x.id === id)?.mapIds ?? []) this.emit({ type: 'map-updated', mapId, operation: 'run' });
+      const r = await this.chunkedTestRun(id, input);
+      for (const mapId of this.runtime.programs().find((x) => x.id === id)?.mapIds ?? []) this.mapTouchedByRun(mapId);
       return { returnValue: r.returnValue.toString(), durationNs: r.durationNs, dataOut: toHex(r.dataOut), contextOut: toHex(r.contextOut) };
     },
     'maps.list': () => this.mapList(),
     'maps.create': (p) => {
       const spec = { type: str(p, 'type', 64), keySize: uint(p, 'keySize'), valueSize: uint(p, 'valueSize'), maxEntries: uint(p, 'maxEntries'), name: str(p, 'name', 256), flags: optUint(p, 'flags') ?? 0 };
-      const pinPath = optStr(p, 'pinPath', 1024);
-      const path = pinPath === undefined ? undefined : this.freePinPath(pinPath);
+      // As with bpftool, a created map is pinned: the pin holds the map's only reference.
+      const path = this.freePinPath(str(p, 'pinPath', 1024));
       const id = this.runtime.createMap(spec);
       this.emit({ type: 'map-created', mapId: id });
-      if (path !== undefined) {
-        this.addPin(path, 'map', id);
-        this.runtime.release(id); // the pin now holds it
-      }
+      this.addPin(path, 'map', id);
       return this.mapInfo(id);
     },
     'maps.lookup': (p) => {
@@ -175,6 +177,37 @@ export class ServiceHost {
       return { next: this.traceSeq, lines: this.trace.filter((l) => l.seq > after) };
     },
   };
+
+  /**
+   * A test run with many repeats runs in slices, yielding to other requests between them, so one
+   * `repeat=1000000` never holds the service for long. Every slice runs on the same input, as one run would.
+   */
+  private async chunkedTestRun(id: number, input: { dataIn: Uint8Array; contextIn: Uint8Array; repeat: number }) {
+    let left = input.repeat;
+    let totalNs = 0;
+    let last: Awaited<ReturnType<RuntimeBackend['testRun']>> | undefined;
+    while (left > 0) {
+      const repeat = Math.min(left, TEST_RUN_SLICE);
+      last = await this.runtime.testRun(id, { ...input, repeat });
+      totalNs += last.durationNs * repeat;
+      left -= repeat;
+      if (left > 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    return { ...last!, durationNs: totalNs / input.repeat };
+  }
+
+  /** Announces maps changed by test runs at most every 100 ms each: runs come by the thousand a second. */
+  private mapTouchedByRun(mapId: number): void {
+    this.runTouched.add(mapId);
+    if (this.runTimer) return;
+    this.runTimer = setTimeout(() => {
+      this.runTimer = undefined;
+      const touched = [...this.runTouched];
+      this.runTouched.clear();
+      for (const id of touched) this.emit({ type: 'map-updated', mapId: id, operation: 'run' });
+    }, RUN_EVENT_EVERY_MS);
+    this.runTimer.unref();
+  }
 
   private pinPath(path: string): string {
     try {

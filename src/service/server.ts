@@ -1,7 +1,8 @@
-// The service's two doors, one handler: HTTP over a Unix socket (owner-only, so the file mode is the
+// The service's HTTP doors, one handler: HTTP over the Unix socket (owner-only, so the file mode is the
 // access check) and HTTP on 127.0.0.1 for browsers, where every request must carry the token, a loopback
 // `Host` (no DNS rebinding) and, if it has one, a loopback `Origin` (no cross-site calls).
-// Routes: POST /v1/call {"call": name, "params": {...}} and GET /v1/events (server-sent events).
+// Routes: POST /v1/call {"call": name, "params": {...}} and GET /v1/events (server-sent events). Local
+// clients mostly use the pipelined line protocol on the same socket (line-door.ts).
 
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -51,6 +52,19 @@ export function refusal(req: IncomingMessage, url: URL, token: string, port: num
   return undefined;
 }
 
+/** Reads and discards the rest of a refused upload (so the client sees the reply), up to a budget. */
+function drainOrDrop(req: IncomingMessage): void {
+  let drained = 0;
+  req.removeAllListeners('data');
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_BUDGET_BYTES) req.socket.destroy();
+  });
+  req.resume();
+}
+
+const DRAIN_BUDGET_BYTES = 16 << 20;
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -61,7 +75,6 @@ function readBody(req: IncomingMessage): Promise<string> {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
         req.removeAllListeners('data');
-        req.resume();
         reject(new ApiError('TOO_LARGE', `request body over ${MAX_BODY_BYTES} bytes`));
         return;
       }
@@ -141,7 +154,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, host: ServiceHo
   } catch (error) {
     const apiError = asApiError(error);
     sendError(res, apiError);
-    if (apiError.code === 'TOO_LARGE') res.once('finish', () => req.socket.destroy());
+    if (apiError.code === 'TOO_LARGE') drainOrDrop(req);
   }
 }
 

@@ -279,7 +279,9 @@ class InterpretedProgram implements PreparedProgram {
         case OP_CALL_LOCAL: {
           if (depth + 1 >= MAX_CALL_FRAMES) throw this.fault('CALL_DEPTH', pc, `call depth exceeds ${MAX_CALL_FRAMES} frames`);
           if (--loopBudget < 0) throw this.fault('INSTRUCTION_LIMIT', pc, 'loop limit reached');
-          frames.push(pc + 1, lo[6]!, hi[6]!, lo[7]!, hi[7]!, lo[8]!, hi[8]!, lo[9]!, hi[9]!);
+          // The callee gets its own copies of r1-r5 (the caller's come back unchanged, as in the JIT,
+          // where they are a wasm function's parameters); r6-r9 are preserved as the ABI requires.
+          frames.push(pc + 1, lo[1]!, hi[1]!, lo[2]!, hi[2]!, lo[3]!, hi[3]!, lo[4]!, hi[4]!, lo[5]!, hi[5]!, lo[6]!, hi[6]!, lo[7]!, hi[7]!, lo[8]!, hi[8]!, lo[9]!, hi[9]!);
           depth++;
           lo[10] = this.stack.frameTop(depth);
           hi[10] = 0;
@@ -291,8 +293,10 @@ class InterpretedProgram implements PreparedProgram {
             this.instructionCount = executed;
             return;
           }
-          hi[9] = frames.pop()!; lo[9] = frames.pop()!; hi[8] = frames.pop()!; lo[8] = frames.pop()!;
-          hi[7] = frames.pop()!; lo[7] = frames.pop()!; hi[6] = frames.pop()!; lo[6] = frames.pop()!;
+          for (let r = 9; r >= 1; r--) {
+            hi[r] = frames.pop()!;
+            lo[r] = frames.pop()!;
+          }
           pc = frames.pop()!;
           depth--;
           lo[10] = this.stack.frameTop(depth);

@@ -1,0 +1,70 @@
+// The JIT engine: compiles a program to WebAssembly once, instantiates it against the arena's memory and
+// the runtime's helpers, and runs it. A program that cannot be compiled is refused with the pc and reason.
+
+import { formatAssemblerInstruction } from '../../isa/disassemble.ts';
+import { ProgramStack } from '../../runtime/arena.ts';
+import { ExecutionError, type Engine, type ExecutableProgram, type ExecutionEnvironment, type Invocation, type PreparedProgram, type RunOptions } from '../engine.ts';
+import { compileToWasm, FAULT_CALL_DEPTH, FAULT_OUT_OF_BOUNDS, type CompileOptions } from './compile.ts';
+
+export { JitError } from './cfg.ts';
+export { compileToWasm } from './compile.ts';
+
+type RunExport = (r1: bigint, r2: bigint, r10: bigint, base: bigint) => bigint;
+
+class CompiledProgram implements PreparedProgram {
+  private readonly runExport: RunExport;
+  private readonly stack: ProgramStack;
+  private invocation: Invocation = { context: 0 };
+
+  constructor(program: ExecutableProgram, environment: ExecutionEnvironment, options: CompileOptions) {
+    const bytes = compileToWasm(program.instructions, options);
+    const describe = (pc: number) => {
+      try {
+        return formatAssemblerInstruction(program.instructions, pc);
+      } catch {
+        return '(undecodable)';
+      }
+    };
+    const helper = (id: number, pc: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint => {
+      const implementation = environment.helper(id);
+      if (!implementation) throw new ExecutionError('UNKNOWN_HELPER', pc, `no helper with id ${id}: ${describe(pc)}`);
+      const u = (x: bigint) => BigInt.asUintN(64, x);
+      let result: bigint;
+      try {
+        result = implementation(u(r1), u(r2), u(r3), u(r4), u(r5), this.invocation);
+      } catch (error) {
+        if (error instanceof ExecutionError) throw error;
+        throw new ExecutionError('HELPER_FAILED', pc, `helper ${id} failed: ${(error as Error).message}`);
+      }
+      return BigInt.asIntN(64, result);
+    };
+    const fault = (code: number, pc: number): never => {
+      if (code === FAULT_CALL_DEPTH) throw new ExecutionError('CALL_DEPTH', pc, `call depth exceeds 8 frames: ${describe(pc)}`);
+      if (code === FAULT_OUT_OF_BOUNDS) throw new ExecutionError('OUT_OF_BOUNDS', pc, `memory access outside the arena: ${describe(pc)}`);
+      throw new ExecutionError('BAD_INSTRUCTION', pc, `fault ${code}: ${describe(pc)}`);
+    };
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: environment.arena.memory, helper, fault } });
+    this.runExport = instance.exports.run as RunExport;
+    this.stack = new ProgramStack(environment.arena);
+  }
+
+  run(context: bigint, options: RunOptions = {}): bigint {
+    this.invocation = options.invocation ?? { context: Number(BigInt.asUintN(32, context)) };
+    try {
+      const r0 = this.runExport(BigInt.asIntN(64, context), BigInt.asIntN(64, options.r2 ?? 0n), BigInt(this.stack.frameTop(0)), BigInt(this.stack.base));
+      return BigInt.asUintN(64, r0);
+    } catch (error) {
+      if (error instanceof WebAssembly.RuntimeError) throw new ExecutionError('OUT_OF_BOUNDS', -1, `the compiled program trapped: ${error.message}`);
+      throw error;
+    }
+  }
+}
+
+/** The JIT engine. `checked` (the default until programs arrive verified) bounds-checks every access. */
+export function createJit(options: Partial<CompileOptions> = {}): Engine {
+  const compileOptions: CompileOptions = { checked: options.checked ?? true };
+  return {
+    name: 'jit',
+    prepare: (program, environment) => new CompiledProgram(program, environment, compileOptions),
+  };
+}

@@ -1,0 +1,7 @@
+// A service in its own process (for kill -9 tests): `node --import tsx child-service.ts HOME`.
+import { MemoryBackend } from './memory-backend.ts';
+import { startTestService } from './service.ts';
+
+const service = await startTestService(process.argv[2]!, new MemoryBackend());
+process.stdout.write(`ready ${process.pid}\n`);
+process.once('SIGTERM', () => void service.stop().then(() => process.exit(0)));
