@@ -1,6 +1,8 @@
 // `npm run bench`: every benchmark, each printing its figures next to a reference measured in the same run.
 import { cpus } from 'node:os';
 import { benchInterpreter } from './interpreter.ts';
+import { benchJit } from './jit.ts';
 
 console.log(`ebpf-for-node benchmarks: node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} x ${cpus().length}`);
 await benchInterpreter();
+await benchJit();
