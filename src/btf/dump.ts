@@ -42,7 +42,8 @@ export function formatBtfType(btf: Btf, t: BtfType): string {
     case 'ENUM64':
       return [
         `${head} encoding=${t.signed ? 'SIGNED' : 'UNSIGNED'} size=${t.size} vlen=${t.values.length}`,
-        ...t.values.map((v) => `\t${quoted(v.name)} val=${v.value}`),
+        // bpftool marks 64-bit enumerator values with C's suffixes.
+        ...t.values.map((v) => `\t${quoted(v.name)} val=${v.value}${t.kind === 'ENUM64' ? (t.signed ? 'LL' : 'ULL') : ''}`),
       ].join('\n');
     case 'FWD':
       return `${head} fwd_kind=${t.union ? 'union' : 'struct'}`;
