@@ -88,8 +88,8 @@ function readBody(req: IncomingMessage): Promise<string> {
 /** An error thrown by a call, as the API reports it: typed errors keep their code, others are INTERNAL. */
 export function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
-  const e = error as { code?: unknown; message?: unknown };
-  if (error instanceof Error && typeof e.code === 'string') return new ApiError(e.code, error.message);
+  const e = error as { code?: unknown; errno?: unknown };
+  if (error instanceof Error && typeof e.code === 'string') return new ApiError(e.code, error.message, typeof e.errno === 'number' ? { errno: e.errno } : {});
   return new ApiError('INTERNAL', error instanceof Error ? error.message : String(error));
 }
 

@@ -74,7 +74,16 @@ export class ArrayMap extends BpfMap {
     return this.base + i * this.stride + (this.perCpu ? this.context.currentCpu() * round8(this.definition.valueSize) : 0);
   }
 
-  dispose(): void {
+  override updateFromProgram(keyAddress: number, valueAddress: number, flags: number): number {
+    if (!this.perCpu) return super.updateFromProgram(keyAddress, valueAddress, flags);
+    if (flags === BPF_NOEXIST) return -17;
+    const target = this.lookupAddress(keyAddress);
+    if (target === 0) return -7;
+    this.context.arena.write(target, this.context.arena.read(valueAddress, this.definition.valueSize));
+    return 0;
+  }
+
+  protected disposeStorage(): void {
     this.context.arena.free(this.base);
   }
 }

@@ -99,7 +99,7 @@ export class HashMap extends BpfMap {
   }
 
   /** Program side: update from arena addresses; returns 0 or a negative errno. */
-  updateFromProgram(keyAddress: number, valueAddress: number, flags: number): number {
+  override updateFromProgram(keyAddress: number, valueAddress: number, flags: number): number {
     try {
       this.checkFlags(flags);
       const value = this.context.arena.read(valueAddress, this.definition.valueSize);
@@ -112,7 +112,7 @@ export class HashMap extends BpfMap {
     }
   }
 
-  dispose(): void {
+  protected disposeStorage(): void {
     for (const address of this.entriesById.values()) this.context.arena.free(address);
     this.entriesById.clear();
   }

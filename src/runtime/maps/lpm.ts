@@ -91,7 +91,7 @@ export class LpmTrieMap extends BpfMap {
     }
   }
 
-  dispose(): void {
+  protected disposeStorage(): void {
     for (const table of this.byLength.values()) for (const address of table.values()) this.context.arena.free(address);
     this.byLength.clear();
     this.count = 0;

@@ -99,8 +99,43 @@ export abstract class BpfMap {
     }
   }
 
+  private scratch = 0;
+
   /** Frees the map's storage. */
-  abstract dispose(): void;
+  dispose(): void {
+    this.disposeStorage();
+    if (this.scratch) this.context.arena.free(this.scratch);
+    this.scratch = 0;
+  }
+
+  /** Frees what the map type itself holds. */
+  protected abstract disposeStorage(): void;
+
+  /** Program side: update from arena addresses (the current CPU's value for per-CPU maps); 0 or a negative errno. */
+  updateFromProgram(keyAddress: number, valueAddress: number, flags: number): number {
+    try {
+      this.update(this.readKey(keyAddress), this.context.arena.read(valueAddress, this.definition.valueSize), flags);
+      return 0;
+    } catch (error) {
+      if (error instanceof MapError) return -error.errno;
+      throw error;
+    }
+  }
+
+  /** Program side: copies the value out, deletes the entry, and returns where the copy is (0 when absent). */
+  lookupAndDeleteFromProgram(keyAddress: number): number {
+    const address = this.lookupAddress(keyAddress);
+    if (address === 0) return 0;
+    if (!this.scratch) this.scratch = this.context.arena.alloc(Math.max(1, this.definition.valueSize));
+    this.context.arena.write(this.scratch, this.context.arena.read(address, this.definition.valueSize));
+    try {
+      this.delete(this.readKey(keyAddress));
+    } catch (error) {
+      if (!(error instanceof MapError)) throw error;
+      return 0;
+    }
+    return this.scratch;
+  }
 
   protected checkKey(key: Uint8Array): void {
     if (key.length !== this.definition.keySize) {

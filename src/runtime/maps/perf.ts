@@ -50,7 +50,7 @@ export class PerfEventArrayMap extends BpfMap {
     return 0;
   }
 
-  dispose(): void {
+  protected disposeStorage(): void {
     for (const ring of this.rings) ring.dispose();
   }
 }

@@ -75,7 +75,7 @@ export class QueueMap extends BpfMap {
     return 0;
   }
 
-  dispose(): void {
+  protected disposeStorage(): void {
     this.values.length = 0;
   }
 }

@@ -101,7 +101,7 @@ export class RingBufferMap extends BpfMap {
     return 0;
   }
 
-  dispose(): void {
+  protected disposeStorage(): void {
     this.context.arena.free(this.data);
   }
 }
