@@ -17,10 +17,11 @@ function tool(name: string, usage: string, summary: string, subcommands: Record<
     name, usage, summary,
     async run(argv, io) {
       const sub = argv[0] ?? 'show';
+      // The fallback claims what is not for the service (`prog run FILE.o`) before any subcommand does.
+      const other = fallback?.(argv, io);
+      if (other) return await other;
       const handler = subcommands[sub === 'list' ? 'show' : sub];
       if (!handler || !Object.hasOwn(subcommands, sub === 'list' ? 'show' : sub)) {
-        const other = fallback?.(argv, io);
-        if (other) return await other;
         throw new UsageError(`'${name} ${sub}' is not a command (${name} ${Object.keys(subcommands).join('|')})`);
       }
       try {
