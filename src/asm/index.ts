@@ -1,2 +1,3 @@
 // Assembly text to instructions (the conformance suite's syntax).
 export { assemble, AssemblerError } from './assembler.ts';
+export { assembleVerifierSyntax } from './verifier-syntax.ts';

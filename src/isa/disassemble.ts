@@ -57,7 +57,7 @@ export function formatVerifierInstruction(insns: readonly Instruction[], pc: num
   switch (s.kind) {
     case 'alu': {
       const operand = s.source === 'reg' ? r(insn.src) : String(insn.imm);
-      if (s.op === 'neg') return `${r(insn.dst)} = -${r(insn.dst)}`;
+      if (s.op === 'neg') return `${r(insn.dst, s.is64)} = -${r(insn.dst, s.is64)}`;
       if (s.op === 'movsx') return `${r(insn.dst, s.is64)} s${s.extendFrom}= ${r(insn.src)}`;
       return `${r(insn.dst, s.is64)} ${ALU_SYMBOL[s.op]}= ${operand}`;
     }

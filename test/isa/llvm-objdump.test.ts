@@ -18,7 +18,6 @@ function normaliseLlvm(text: string): string {
       `lock *(${size} *)(${base} ${sign} ${off}) ${{ add: '+', or: '|', and: '&', xor: '^' }[op as 'add']}= ${r} fetch`)
     .replace(/^(w\d+) = atomic_fetch_(add|or|and|xor)\(\((u\d+) \*\)\((r\d+) ([+-]) (\d+)\), \1\)$/, (_, w, op, size, base, sign, off) =>
       `lock *(${size} *)(${base} ${sign} ${off}) ${{ add: '+', or: '|', and: '&', xor: '^' }[op as 'add']}= ${w.replace('w', 'r')} fetch`)
-    .replace(/^w(\d+) = -w\1$/, 'r$1 = -r$1')
     .replace(/^(r\d+) = \(s(\d+)\)(r\d+)$/, '$1 s$2= $3')
     .replace(/^(w\d+) = \(s(\d+)\)(w\d+)$/, '$1 s$2= $3')
     .replace(/ (w\d+) = bswap(\d+) /, ' $1 = swap$2 ')
