@@ -3,7 +3,7 @@
 // `r1 = map_fd 1`, `call 1`). Jump targets are labels (`<name>`, `<12>` for a pc) or `+N`/`-N`.
 
 import type { Instruction } from '../isa/instruction.ts';
-import { ATOMIC_CMPXCHG, ATOMIC_FETCH, ATOMIC_XCHG, CALL_HELPER, CALL_LOCAL, OPCODE_FORMS, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE, type AluOp, type JumpCond, type OpcodeForm } from '../isa/opcodes.ts';
+import { ATOMIC_CMPXCHG, ATOMIC_FETCH, ATOMIC_XCHG, CALL_HELPER, CALL_LOCAL, OPCODE_FORMS, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_IDX, PSEUDO_MAP_IDX_VALUE, PSEUDO_MAP_VALUE, type AluOp, type JumpCond, type OpcodeForm } from '../isa/opcodes.ts';
 import { AssemblerError } from './assembler.ts';
 
 const ALU: Record<string, AluOp> = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', 's/': 'sdiv', '%': 'mod', 's%': 'smod', '|': 'or', '&': 'and', '^': 'xor', '<<': 'lsh', '>>': 'rsh', 's>>': 'arsh', '>>>': 'arsh', '': 'mov' };
@@ -85,7 +85,9 @@ function parseLine(text: string, line: number): Pending {
     const f = form((x) => x.semantics.kind === 'load' && x.semantics.size === size && x.semantics.signed === signed, line, text);
     return { insns: [insn(f, { dst: register(m[1]!, line).n, src: register(m[4]!, line).n, offset: Number(m[6]) * (m[5] === '-' ? -1 : 1) })] };
   }
-  if ((m = /^(r\d+) = (-?(?:0x[0-9a-f]+|\d+)) ll$/i.exec(text))) {
+  if ((m = /^(r\d+) = map_by_idx\((\d+)\)$/.exec(text))) return lddw(register(m[1]!, line).n, PSEUDO_MAP_IDX, Number(m[2]), 0, line);
+  if ((m = /^(r\d+) = mva\(map_by_idx\((\d+)\)\) \+ (\d+)$/.exec(text))) return lddw(register(m[1]!, line).n, PSEUDO_MAP_IDX_VALUE, Number(m[2]), Number(m[3]), line);
+  if ((m = /^(r\d+) = (-?(?:0x[0-9a-f]+|\d+)) ?ll$/i.exec(text))) {
     const value = BigInt.asUintN(64, number(m[2]!, line));
     return lddw(register(m[1]!, line).n, 0, Number(BigInt.asIntN(32, value)), Number(BigInt.asIntN(32, value >> 32n)), line);
   }
@@ -132,11 +134,20 @@ function lddw(dst: number, src: number, low: number, high: number, line: number)
   return { insns: [{ opcode: f.opcode, dst, src, offset: 0, imm: low }, { opcode: 0, dst: 0, src: 0, offset: 0, imm: high }] };
 }
 
+/** Options of assembleVerifierSyntax. */
+export interface VerifierSyntaxOptions {
+  /**
+   * Accept PREVAIL's `assume COND` pseudo-instruction: it becomes `if COND goto +0` (a no-op that carries
+   * the condition) and its pc is pushed here, for a verifier test runner to treat as an assumption.
+   */
+  assumes?: number[];
+}
+
 /**
  * Assembles verifier-syntax text. Labels stand on their own line as `<name>:`; `<N>` with a number
  * names pc N when no such label exists; `+N`/`-N` are relative.
  */
-export function assembleVerifierSyntax(source: string): Instruction[] {
+export function assembleVerifierSyntax(source: string, options: VerifierSyntaxOptions = {}): Instruction[] {
   const labels = new Map<string, number>();
   const pending: { line: number; pc: number; item: Pending }[] = [];
   let pc = 0;
@@ -149,7 +160,13 @@ export function assembleVerifierSyntax(source: string): Instruction[] {
       labels.set(label[1]!, pc);
       return;
     }
-    const item = parseLine(text.replace(/\s*;.*$/, ''), line);
+    // PREVAIL's tests also write `r5=r5` and `w1 = - w1`.
+    let statement = text.replace(/\s*;.*$/, '').replace(/^([rw]\d+)\s*=\s*/, '$1 = ').replace(/= - /, '= -');
+    if (options.assumes && statement.startsWith('assume ')) {
+      options.assumes.push(pc);
+      statement = `if ${statement.slice('assume '.length)} goto +0`;
+    }
+    const item = parseLine(statement, line);
     pending.push({ line, pc, item });
     pc += item.insns.length;
   });

@@ -4,7 +4,7 @@
 // - the assembler syntax of the conformance suite (uBPF's): `ldxw %r0, [%r1+4]`, `jgt %r1, %r2, +3`.
 
 import { wideImmediate, type Instruction } from './instruction.ts';
-import { lookupForm, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE, type AluOp, type JumpCond } from './opcodes.ts';
+import { lookupForm, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_IDX, PSEUDO_MAP_IDX_VALUE, PSEUDO_MAP_VALUE, type AluOp, type JumpCond } from './opcodes.ts';
 
 /** A helper argument kind as the platform names it (`map`, `readable_mem`, `const_size`...). */
 export type ArgKindLike = string;
@@ -86,6 +86,8 @@ export function formatVerifierInstruction(insns: readonly Instruction[], pc: num
       if (s.pseudo === PSEUDO_MAP_FD) return `${r(insn.dst)} = map_fd ${insn.imm + 1}`;
       if (s.pseudo === PSEUDO_MAP_VALUE) return `${r(insn.dst)} = map_val(${insn.imm + 1}) + ${insns[pc + 1]?.imm ?? 0}`;
       if (s.pseudo === PSEUDO_FUNC) return `${r(insn.dst)} = code_addr(${pc + 1 + insn.imm})`;
+      if (s.pseudo === PSEUDO_MAP_IDX) return `${r(insn.dst)} = map_by_idx(${insn.imm})`;
+      if (s.pseudo === PSEUDO_MAP_IDX_VALUE) return `${r(insn.dst)} = mva(map_by_idx(${insn.imm})) + ${insns[pc + 1]?.imm ?? 0}`;
       return `${r(insn.dst)} = ${BigInt.asIntN(64, wideImmediate(insns, pc))} ll`;
     case 'load':
       return `${r(insn.dst)} = ${deref(s.size, insn.src, insn.offset, s.signed)}`;

@@ -1,0 +1,82 @@
+// PREVAIL's verifier test suite (../shared/data/prevail-yaml): each case's program, entry state,
+// options and expected verdict, read into our terms. The verifier's runner (issue 4) checks its verdict
+// on every case against `mustReject`.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { assembleVerifierSyntax } from '../../../src/asm/index.ts';
+import type { Instruction } from '../../../src/isa/instruction.ts';
+import { sharedData } from '../../support/paths.ts';
+
+/** One entry-state fact: `r1.type=ctx`, `r0.svalue=[0, 5]`, `s[0...7].type=number`, `r1.type in {a, b}`. */
+export interface Fact {
+  readonly subject: string;
+  readonly property: string | undefined;
+  readonly relation: '=' | 'in';
+  readonly value: string;
+}
+
+/** One PREVAIL test case. */
+export interface PrevailCase {
+  readonly file: string;
+  readonly name: string;
+  readonly options: readonly string[];
+  /** The entry state; `bottom` when the case starts unreachable (`_|_`). */
+  readonly pre: readonly Fact[] | 'bottom';
+  readonly instructions: readonly Instruction[];
+  /** Pcs of PREVAIL's `assume` pseudo-instructions (each an `if COND goto +0` carrying the condition). */
+  readonly assumes: readonly number[];
+  /** PREVAIL's diagnostics; a non-empty list means the program must be rejected. */
+  readonly messages: readonly string[];
+  readonly mustReject: boolean;
+  /** Set when the program uses something eBPF cannot encode (PREVAIL-internal forms such as `&!=`). */
+  readonly unrepresentable?: string;
+}
+
+/** Splits `r0.svalue=[0, 5]` into subject, property and value. */
+export function parseFact(text: string): Fact {
+  const m = /^(.+?)(=| in )(.+)$/.exec(text);
+  if (!m) throw new Error(`entry-state fact is neither 'x=value' nor 'x in {...}': ${text}`);
+  const left = m[1]!.trim();
+  const dot = left.lastIndexOf('.');
+  const bracket = left.lastIndexOf(']');
+  const hasProperty = dot > bracket;
+  return { subject: hasProperty ? left.slice(0, dot) : left, property: hasProperty ? left.slice(dot + 1) : undefined, relation: m[2] === '=' ? '=' : 'in', value: m[3]!.trim() };
+}
+
+/** Every case of every YAML file, in file order. */
+export function loadPrevailCases(directory = join(sharedData, 'prevail-yaml')): PrevailCase[] {
+  const out: PrevailCase[] = [];
+  for (const file of readdirSync(directory).filter((f) => f.endsWith('.yaml') && f !== 'test-schema.yaml').sort()) {
+    for (const document of parseAllDocuments(readFileSync(join(directory, file), 'utf8'))) {
+      const data = document.toJS() as { 'test-case'?: string; options?: string[]; pre?: string[]; code?: Record<string, string>; messages?: string[] } | null;
+      if (!data || !data['test-case']) continue;
+      const source = Object.entries(data.code ?? {}).map(([label, body]) => `${label}:\n${body}`).join('\n');
+      let instructions: Instruction[] = [];
+      const assumes: number[] = [];
+      let unrepresentable: string | undefined;
+      try {
+        instructions = assembleVerifierSyntax(source, { assumes });
+        // PREVAIL's cases may end without `exit`: falling off the end is reaching its exit label.
+        const last = instructions[instructions.length - 1];
+        if (!last || (last.opcode !== 0x95 && last.opcode !== 0x05)) instructions.push({ opcode: 0x95, dst: 0, src: 0, offset: 0, imm: 0 });
+      } catch (error) {
+        unrepresentable = (error as Error).message;
+      }
+      const pre = data.pre ?? [];
+      const messages = data.messages ?? [];
+      out.push({
+        file,
+        name: data['test-case'],
+        options: data.options ?? [],
+        pre: pre.includes('_|_') ? 'bottom' : pre.map(parseFact),
+        instructions,
+        assumes,
+        messages,
+        mustReject: messages.length > 0,
+        ...(unrepresentable ? { unrepresentable } : {}),
+      });
+    }
+  }
+  return out;
+}
