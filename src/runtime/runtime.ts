@@ -12,7 +12,7 @@ import { openObjectFile } from '../object/index.ts';
 import { windowsPlatform, type Platform } from '../platform/index.ts';
 import { Arena } from './arena.ts';
 import type { HelperHost } from './helpers.ts';
-import { createMap, MapError, type BpfMap } from './maps/index.ts';
+import { ArrayMap, createMap, MapError, type BpfMap } from './maps/index.ts';
 
 /** A runtime operation that failed: a stable code and a message naming the object. */
 export class RuntimeError extends Error {
@@ -132,6 +132,20 @@ export class Runtime {
   /** Loaded programs: none can exist until the verifier lands (see loadObject). */
   programs(): never[] {
     return [];
+  }
+
+  /** The address a program holds for map `id` (what a resolved lddw of the map loads). */
+  mapHandle(id: number): number {
+    return this.live(id).handle;
+  }
+
+  /** The address of byte `offset` of an array map's first value (what lddw of a global variable loads). */
+  mapValueAddress(id: number, offset: number): number {
+    const map = this.live(id).map;
+    if (!(map instanceof ArrayMap) || offset < 0 || offset >= map.definition.valueSize) {
+      throw new RuntimeError('INVALID_ARGUMENT', `map ${map.name}: offset ${offset} is not inside an array map's value`);
+    }
+    return map.base + offset;
   }
 
   /** The map object with this id (user-side operations). */
