@@ -1,0 +1,275 @@
+// The scalar domain of the verifier: what is known about a 64-bit number as signed and unsigned ranges
+// plus known bits (a tnum: bits in `mask` are unknown, the others equal `value`), kept consistent with
+// each other after every operation, as the Linux verifier does. Every transfer function over-approximates:
+// if x is in A and y in B, then op(x, y) is in op(A, B). Tests check exactly that on random members.
+
+const U64 = (1n << 64n) - 1n;
+const S64_MIN = -(1n << 63n);
+const S64_MAX = (1n << 63n) - 1n;
+const u64 = (x: bigint) => x & U64;
+const s64 = (x: bigint) => BigInt.asIntN(64, x);
+
+/** Known bits: bits set in `mask` are unknown, the others equal the bits of `value`. */
+export interface Tnum {
+  readonly value: bigint;
+  readonly mask: bigint;
+}
+
+const tnumConst = (v: bigint): Tnum => ({ value: u64(v), mask: 0n });
+const TNUM_UNKNOWN: Tnum = { value: 0n, mask: U64 };
+
+/** The tnum of every value in [min, max] (unsigned): the common high bits, the rest unknown. */
+function tnumRange(min: bigint, max: bigint): Tnum {
+  const chi = min ^ max;
+  if (chi === 0n) return tnumConst(min);
+  const bits = BigInt(chi.toString(2).length);
+  if (bits >= 64n) return TNUM_UNKNOWN;
+  const delta = (1n << bits) - 1n;
+  return { value: min & ~delta & U64, mask: delta };
+}
+
+function tnumAdd(a: Tnum, b: Tnum): Tnum {
+  const sm = u64(a.mask + b.mask);
+  const sv = u64(a.value + b.value);
+  const sigma = u64(sm + sv);
+  const chi = sigma ^ sv;
+  const mu = chi | a.mask | b.mask;
+  return { value: sv & ~mu & U64, mask: mu };
+}
+
+function tnumSub(a: Tnum, b: Tnum): Tnum {
+  const dv = u64(a.value - b.value);
+  const alpha = u64(dv + a.mask);
+  const beta = u64(dv - b.mask);
+  const chi = alpha ^ beta;
+  const mu = chi | a.mask | b.mask;
+  return { value: dv & ~mu & U64, mask: mu };
+}
+
+const tnumAnd = (a: Tnum, b: Tnum): Tnum => {
+  const alpha = a.value | a.mask;
+  const beta = b.value | b.mask;
+  const v = a.value & b.value;
+  return { value: v, mask: alpha & beta & ~v & U64 };
+};
+const tnumOr = (a: Tnum, b: Tnum): Tnum => {
+  const v = a.value | b.value;
+  const mu = a.mask | b.mask;
+  return { value: v, mask: mu & ~v & U64 };
+};
+const tnumXor = (a: Tnum, b: Tnum): Tnum => {
+  const v = a.value ^ b.value;
+  const mu = a.mask | b.mask;
+  return { value: v & ~mu & U64, mask: mu };
+};
+
+/** What the verifier knows about a scalar. Immutable; operations return new values. */
+export class Scalar {
+  private constructor(
+    readonly smin: bigint,
+    readonly smax: bigint,
+    readonly umin: bigint,
+    readonly umax: bigint,
+    readonly tnum: Tnum,
+  ) {}
+
+  /** Exactly `value` (taken modulo 2^64). */
+  static constant(value: bigint): Scalar {
+    const u = u64(value);
+    return new Scalar(s64(u), s64(u), u, u, tnumConst(u));
+  }
+
+  /** Any 64-bit value. */
+  static unknown(): Scalar {
+    return new Scalar(S64_MIN, S64_MAX, 0n, U64, TNUM_UNKNOWN);
+  }
+
+  /** Any value in the unsigned range [min, max]. */
+  static unsignedRange(min: bigint, max: bigint): Scalar {
+    return Scalar.make(S64_MIN, S64_MAX, u64(min), u64(max), tnumRange(u64(min), u64(max)));
+  }
+
+  /** Any value in the signed range [min, max]. */
+  static signedRange(min: bigint, max: bigint): Scalar {
+    return Scalar.make(s64(min), s64(max), 0n, U64, TNUM_UNKNOWN);
+  }
+
+  /** Builds a value from possibly inconsistent facts and brings them to agreement (reg_bounds_sync). */
+  private static make(smin: bigint, smax: bigint, umin: bigint, umax: bigint, tnum: Tnum): Scalar {
+    // Known bits bound the unsigned range.
+    umin = umin > tnum.value ? umin : tnum.value;
+    const tmax = tnum.value | tnum.mask;
+    umax = umax < tmax ? umax : tmax;
+    // Signed and unsigned ranges inform each other when the unsigned range does not cross the sign bit.
+    if (umin <= S64_MAX && umax <= S64_MAX) {
+      smin = smin > umin ? smin : umin;
+      smax = smax < umax ? smax : umax;
+    } else if (umin > S64_MAX) {
+      smin = smin > s64(umin) ? smin : s64(umin);
+      smax = smax < s64(umax) ? smax : s64(umax);
+    }
+    if (smin >= 0n) {
+      umin = umin > smin ? umin : smin;
+      umax = umax < smax ? umax : smax;
+    } else if (smax < 0n) {
+      umin = umin > u64(smin) ? umin : u64(smin);
+      umax = umax < u64(smax) ? umax : u64(smax);
+    }
+    // The ranges bound the known bits.
+    const fromRange = tnumRange(umin, umax);
+    const meet = { value: (tnum.value | fromRange.value) & U64, mask: tnum.mask & fromRange.mask };
+    return new Scalar(smin, smax, umin, umax, meet);
+  }
+
+  /** True when no value satisfies the facts (an infeasible path). */
+  get isEmpty(): boolean {
+    return this.smin > this.smax || this.umin > this.umax;
+  }
+
+  /** The value, when only one is possible. */
+  get constantValue(): bigint | undefined {
+    return this.umin === this.umax ? this.umin : undefined;
+  }
+
+  /** Whether the concrete value `v` is described by this scalar (tests and assertions). */
+  contains(v: bigint): boolean {
+    const u = u64(v);
+    const s = s64(v);
+    return u >= this.umin && u <= this.umax && s >= this.smin && s <= this.smax && (u & ~this.tnum.mask & U64) === this.tnum.value;
+  }
+
+  /** The smallest scalar containing both (a join where paths meet). */
+  join(other: Scalar): Scalar {
+    return Scalar.make(
+      this.smin < other.smin ? this.smin : other.smin,
+      this.smax > other.smax ? this.smax : other.smax,
+      this.umin < other.umin ? this.umin : other.umin,
+      this.umax > other.umax ? this.umax : other.umax,
+      { value: this.tnum.value & other.tnum.value, mask: (this.tnum.mask | other.tnum.mask | (this.tnum.value ^ other.tnum.value)) & U64 },
+    );
+  }
+
+  /** x + y. */
+  add(y: Scalar): Scalar {
+    const smin = this.smin + y.smin, smax = this.smax + y.smax;
+    const umin = this.umin + y.umin, umax = this.umax + y.umax;
+    const signedOk = smin >= S64_MIN && smax <= S64_MAX;
+    const unsignedOk = umax <= U64;
+    return Scalar.make(signedOk ? smin : S64_MIN, signedOk ? smax : S64_MAX, unsignedOk ? umin : 0n, unsignedOk ? umax : U64, tnumAdd(this.tnum, y.tnum));
+  }
+
+  /** x - y. */
+  sub(y: Scalar): Scalar {
+    const smin = this.smin - y.smax, smax = this.smax - y.smin;
+    const signedOk = smin >= S64_MIN && smax <= S64_MAX;
+    const unsignedOk = this.umin >= y.umax;
+    return Scalar.make(
+      signedOk ? smin : S64_MIN, signedOk ? smax : S64_MAX,
+      unsignedOk ? this.umin - y.umax : 0n, unsignedOk ? this.umax - y.umin : U64,
+      tnumSub(this.tnum, y.tnum),
+    );
+  }
+
+  /** x * y (precise only when both are small and non-negative). */
+  mul(y: Scalar): Scalar {
+    const umax = this.umax * y.umax;
+    if (umax <= S64_MAX) return Scalar.make(S64_MIN, S64_MAX, this.umin * y.umin, umax, TNUM_UNKNOWN);
+    return Scalar.unknown();
+  }
+
+  and(y: Scalar): Scalar {
+    const t = tnumAnd(this.tnum, y.tnum);
+    return Scalar.make(S64_MIN, S64_MAX, t.value, this.umax < y.umax ? this.umax : y.umax, t);
+  }
+
+  or(y: Scalar): Scalar {
+    const t = tnumOr(this.tnum, y.tnum);
+    return Scalar.make(S64_MIN, S64_MAX, this.umin > y.umin ? this.umin : y.umin, U64, t);
+  }
+
+  xor(y: Scalar): Scalar {
+    const t = tnumXor(this.tnum, y.tnum);
+    return Scalar.make(S64_MIN, S64_MAX, 0n, U64, t);
+  }
+
+  /** x << (y & 63). */
+  lsh(y: Scalar): Scalar {
+    const n = y.constantValue;
+    if (n === undefined) return Scalar.unknown();
+    const k = n & 63n;
+    const t = { value: (this.tnum.value << k) & U64, mask: (this.tnum.mask << k) & U64 };
+    const fits = this.umax << k <= U64;
+    return Scalar.make(S64_MIN, S64_MAX, fits ? this.umin << k : 0n, fits ? this.umax << k : U64, t);
+  }
+
+  /** x >> (y & 63), logical. */
+  rsh(y: Scalar): Scalar {
+    const n = y.constantValue;
+    if (n === undefined) return Scalar.unsignedRange(0n, this.umax);
+    const k = n & 63n;
+    return Scalar.make(S64_MIN, S64_MAX, this.umin >> k, this.umax >> k, { value: this.tnum.value >> k, mask: this.tnum.mask >> k });
+  }
+
+  /** x >> (y & 63), arithmetic. */
+  arsh(y: Scalar): Scalar {
+    const n = y.constantValue;
+    // Shifting moves a value toward 0 (non-negative) or toward -1 (negative), never past either.
+    if (n === undefined) return Scalar.signedRange(this.smin < 0n ? this.smin : 0n, this.smax > 0n ? this.smax : 0n);
+    const k = n & 63n;
+    return Scalar.make(this.smin >> k, this.smax >> k, 0n, U64, TNUM_UNKNOWN);
+  }
+
+  /** 0 - x. */
+  neg(): Scalar {
+    return Scalar.constant(0n).sub(this);
+  }
+
+  /** Unsigned x / y with eBPF's rule that division by zero gives 0. */
+  div(y: Scalar): Scalar {
+    const hi = y.umin === 0n ? this.umax : this.umax / y.umin;
+    const lo = y.umax === 0n || y.umin === 0n ? 0n : this.umin / y.umax;
+    return Scalar.unsignedRange(lo, hi);
+  }
+
+  /** Unsigned x % y with eBPF's rule that modulo by zero leaves x. */
+  mod(y: Scalar): Scalar {
+    if (y.umin === 0n) return Scalar.unsignedRange(0n, this.umax);
+    return Scalar.unsignedRange(0n, this.umax < y.umax - 1n ? this.umax : y.umax - 1n);
+  }
+
+  /** The low 32 bits, zero-extended (what a 32-bit ALU result becomes). */
+  truncate32(): Scalar {
+    if (this.umax <= 0xffffffffn) return this;
+    const t = { value: this.tnum.value & 0xffffffffn, mask: this.tnum.mask & 0xffffffffn };
+    const sameHigh = this.umin >> 32n === this.umax >> 32n;
+    return Scalar.make(0n, 0xffffffffn, sameHigh ? this.umin & 0xffffffffn : 0n, sameHigh ? this.umax & 0xffffffffn : 0xffffffffn, t);
+  }
+
+  /** This scalar where `x <op> y` holds (unsigned or signed comparison); may be empty. */
+  refine(op: 'lt' | 'le' | 'gt' | 'ge' | 'slt' | 'sle' | 'sgt' | 'sge' | 'eq', y: Scalar): Scalar {
+    let { smin, smax, umin, umax } = this;
+    switch (op) {
+      case 'eq':
+        return Scalar.make(smin > y.smin ? smin : y.smin, smax < y.smax ? smax : y.smax, umin > y.umin ? umin : y.umin, umax < y.umax ? umax : y.umax, {
+          value: (this.tnum.value | y.tnum.value) & U64,
+          mask: this.tnum.mask & y.tnum.mask,
+        });
+      case 'lt': umax = umax < y.umax - 1n ? umax : y.umax - 1n; break;
+      case 'le': umax = umax < y.umax ? umax : y.umax; break;
+      case 'gt': umin = umin > y.umin + 1n ? umin : y.umin + 1n; break;
+      case 'ge': umin = umin > y.umin ? umin : y.umin; break;
+      case 'slt': smax = smax < y.smax - 1n ? smax : y.smax - 1n; break;
+      case 'sle': smax = smax < y.smax ? smax : y.smax; break;
+      case 'sgt': smin = smin > y.smin + 1n ? smin : y.smin + 1n; break;
+      case 'sge': smin = smin > y.smin ? smin : y.smin; break;
+    }
+    if (umin > umax || smin > smax) return new Scalar(1n, 0n, 1n, 0n, this.tnum);
+    return Scalar.make(smin, smax, umin, umax, this.tnum);
+  }
+
+  toString(): string {
+    const c = this.constantValue;
+    if (c !== undefined) return String(s64(c));
+    return `s[${this.smin}, ${this.smax}] u[${this.umin}, ${this.umax}]`;
+  }
+}
