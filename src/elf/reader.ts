@@ -29,20 +29,31 @@ const SECTION_HEADER_SIZE = 64;
 const SYMBOL_SIZE = 24;
 const MAX_SECTIONS = 65280;
 
-/** A malformed ELF file: what is wrong, in which section, at which file offset. */
-export class ElfError extends Error {
-  readonly code = 'ELF_INVALID';
+/** Where in a file something is wrong. */
+export interface FilePlace {
+  section?: string;
+  offset?: number;
+}
+
+/** An error about a place in an object file; its message ends with `(section X, offset 0x..)`. */
+export abstract class FilePlaceError extends Error {
+  abstract readonly code: string;
   readonly section: string | undefined;
   readonly offset: number | undefined;
-  constructor(message: string, where: { section?: string; offset?: number } = {}) {
+  constructor(message: string, where: FilePlace = {}) {
     const place = [where.section !== undefined ? `section ${where.section}` : '', where.offset !== undefined ? `offset 0x${where.offset.toString(16)}` : '']
       .filter(Boolean)
       .join(', ');
     super(place ? `${message} (${place})` : message);
-    this.name = 'ElfError';
     this.section = where.section;
     this.offset = where.offset;
   }
+}
+
+/** A malformed ELF file: what is wrong, in which section, at which file offset. */
+export class ElfError extends FilePlaceError {
+  readonly code = 'ELF_INVALID';
+  override readonly name = 'ElfError';
 }
 
 /** One section header. */

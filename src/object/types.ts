@@ -4,6 +4,7 @@
 
 import type { Btf } from '../btf/btf.ts';
 import type { BtfExt } from '../btf/ext.ts';
+import { FilePlaceError } from '../elf/reader.ts';
 import type { Instruction } from '../isa/instruction.ts';
 
 /** A source position attached to an instruction of a program. */
@@ -107,17 +108,7 @@ export interface ObjectSpec {
 }
 
 /** A malformed object: what is wrong, in which section, at which offset. */
-export class ObjectError extends Error {
+export class ObjectError extends FilePlaceError {
   readonly code = 'OBJECT_INVALID';
-  readonly section: string | undefined;
-  readonly offset: number | undefined;
-  constructor(message: string, where: { section?: string; offset?: number } = {}) {
-    const place = [where.section !== undefined ? `section ${where.section}` : '', where.offset !== undefined ? `offset 0x${where.offset.toString(16)}` : '']
-      .filter(Boolean)
-      .join(', ');
-    super(place ? `${message} (${place})` : message);
-    this.name = 'ObjectError';
-    this.section = where.section;
-    this.offset = where.offset;
-  }
+  override readonly name = 'ObjectError';
 }

@@ -3,6 +3,7 @@
 // objects alive, and the trace log. The service keeps pins, links and clients itself.
 
 import type { ProgramMode } from '../client/api.ts';
+import type { MapInfo as RuntimeMapInfo } from '../runtime/runtime.ts';
 
 /** A loaded program as the runtime reports it. */
 export interface BackendProgram {
@@ -20,18 +21,7 @@ export interface BackendProgram {
 }
 
 /** A live map as the runtime reports it. */
-export interface BackendMap {
-  readonly id: number;
-  readonly name: string;
-  /** Map type display name. */
-  readonly type: string;
-  readonly keySize: number;
-  readonly valueSize: number;
-  readonly maxEntries: number;
-  readonly flags: number;
-  readonly innerMapId: number;
-  readonly typed: boolean;
-}
+export type BackendMap = RuntimeMapInfo;
 
 /** Options of a load. */
 export interface BackendLoadOptions {
