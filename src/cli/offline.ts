@@ -136,14 +136,35 @@ const build: ToolCommand = {
 
 const prog: ToolCommand = {
   name: 'prog',
-  usage: 'prog run FILE.o [section] [program] [data_in=F] [ctx_in=F] [repeat=N]',
+  usage: 'prog run FILE.o [section] [program] [data_in=F] [ctx_in=F] [repeat=N] [--engine interpreter|jit]',
   summary: 'Test-runs a program of an object file (after verification).',
   async run(argv, io) {
     const [sub, file, ...rest] = argv;
     if (sub !== 'run') throw new UsageError(`prog: unknown subcommand '${sub ?? ''}' (usage: ebpf ${this.usage})`);
     if (!file) throw new UsageError(`prog run: which object file? (usage: ebpf ${this.usage})`);
     const object = await openObjectArgument(io, file);
-    const positional = rest.filter((a) => !a.includes('=') && !a.startsWith('--'));
+    const positional: string[] = [];
+    for (let i = 0; i < rest.length; i++) {
+      const arg = rest[i]!;
+      const eq = arg.indexOf('=');
+      if (arg === '--engine') {
+        const engine = rest[++i];
+        if (engine !== 'interpreter' && engine !== 'jit') throw new UsageError(`prog run: --engine takes interpreter or jit, not '${engine ?? ''}'`);
+      } else if (eq > 0) {
+        const [tag, value] = [arg.slice(0, eq), arg.slice(eq + 1)];
+        if (tag === 'data_in' || tag === 'ctx_in') {
+          if (!existsSync(resolve(io.cwd, value))) throw new CliError(`error: No such file or directory opening ${value}`, 'FILE_NOT_FOUND');
+        } else if (tag === 'repeat') {
+          if (!/^[1-9]\d*$/.test(value) || Number(value) > 1_000_000) throw new UsageError(`prog run: repeat must be 1-1000000, not '${value}'`);
+        } else {
+          throw new UsageError(`prog run: unknown parameter '${tag}' (data_in, ctx_in, repeat, --engine)`);
+        }
+      } else if (positional.length < 2) {
+        positional.push(arg);
+      } else {
+        throw new UsageError(`prog run: unexpected '${arg}' (usage: ebpf ${this.usage})`);
+      }
+    }
     const programs = selectPrograms(object, positional[0], positional[1]);
     const program = programs[0]!;
     // Nothing runs that the verifier has not accepted, and the verifier has not landed yet.

@@ -104,6 +104,14 @@ test('prog run refuses to run a program the verifier has not accepted', async ()
   assert.match(result.stderr, /TraceConnections \(section bind\) has not been verified, and unverified programs are never run/);
 });
 
+test('prog run checks its arguments before anything else', async () => {
+  assert.equal((await cli('prog', 'run', object, 'repeat=0')).stderr, "error: prog run: repeat must be 1-1000000, not '0'\n");
+  assert.equal((await cli('prog', 'run', object, 'data_in=missing.bin')).stderr, 'error: No such file or directory opening missing.bin\n');
+  assert.match((await cli('prog', 'run', object, 'colour=red')).stderr, /unknown parameter 'colour'/);
+  assert.match((await cli('prog', 'run', object, '--engine', 'fast')).stderr, /--engine takes interpreter or jit/);
+  assert.equal((await cli('prog', 'run', object, 'xdp')).stderr, 'error: Section not found\n');
+});
+
 test('bin/ebpf runs from a clone', async () => {
   const { stdout } = await promisify(execFile)(join(repoRoot, 'bin', 'ebpf'), ['show', 'sections', object]);
   assert.match(stdout, /TraceConnections +bind +368/);
