@@ -1,25 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { assemble, AssemblerError } from '../../src/asm/index.ts';
-import { ElfFile, SHF_EXECINSTR } from '../../src/elf/reader.ts';
 import { formatAssemblerInstruction, instructionStarts } from '../../src/isa/disassemble.ts';
 import { decodeInstructions, encodeInstructions } from '../../src/isa/instruction.ts';
-import { corpusObjects } from '../support/paths.ts';
+import { corpusCodeSections } from '../support/paths.ts';
 
 test('assembling the disassembly of every corpus instruction gives back the same bytes', () => {
   let count = 0;
-  for (const path of corpusObjects()) {
-    const elf = new ElfFile(new Uint8Array(readFileSync(path)));
-    for (const section of elf.sections) {
-      if ((section.flags & SHF_EXECINSTR) === 0 || section.size === 0) continue;
-      const bytes = elf.sectionData(section);
-      const insns = decodeInstructions(bytes);
-      const text = [...instructionStarts(insns)].map((pc) => formatAssemblerInstruction(insns, pc)).join('\n');
-      const again = encodeInstructions(assemble(text));
-      assert.deepEqual(again, bytes, `${path} ${section.name}`);
-      count += insns.length;
-    }
+  for (const { path, section, bytes } of corpusCodeSections()) {
+    const insns = decodeInstructions(bytes);
+    const text = [...instructionStarts(insns)].map((pc) => formatAssemblerInstruction(insns, pc)).join('\n');
+    assert.deepEqual(encodeInstructions(assemble(text)), bytes, `${path} ${section}`);
+    count += insns.length;
   }
   assert.ok(count > 400000);
 });

@@ -1,28 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { assembleVerifierSyntax, AssemblerError } from '../../src/asm/index.ts';
-import { ElfFile, SHF_EXECINSTR } from '../../src/elf/reader.ts';
 import { formatVerifierInstruction, instructionStarts } from '../../src/isa/disassemble.ts';
 import { decodeInstructions, encodeInstructions } from '../../src/isa/instruction.ts';
 import { windowsPlatform } from '../../src/platform/index.ts';
-import { corpusObjects } from '../support/paths.ts';
+import { corpusCodeSections } from '../support/paths.ts';
 
 test('the verifier syntax round-trips every corpus instruction, with and without helper names', () => {
   const naming = { helper: (id: number) => windowsPlatform.helpers.get(id) };
   let count = 0;
-  for (const path of corpusObjects()) {
-    const elf = new ElfFile(new Uint8Array(readFileSync(path)));
-    for (const section of elf.sections) {
-      if ((section.flags & SHF_EXECINSTR) === 0 || section.size === 0) continue;
-      const bytes = elf.sectionData(section);
-      const insns = decodeInstructions(bytes);
-      for (const names of [undefined, naming]) {
-        const text = [...instructionStarts(insns)].map((pc) => formatVerifierInstruction(insns, pc, names)).join('\n');
-        assert.deepEqual(encodeInstructions(assembleVerifierSyntax(text)), bytes, `${path} ${section.name}`);
-      }
-      count += insns.length;
+  for (const { path, section, bytes } of corpusCodeSections()) {
+    const insns = decodeInstructions(bytes);
+    for (const names of [undefined, naming]) {
+      const text = [...instructionStarts(insns)].map((pc) => formatVerifierInstruction(insns, pc, names)).join('\n');
+      assert.deepEqual(encodeInstructions(assembleVerifierSyntax(text)), bytes, `${path} ${section}`);
     }
+    count += insns.length;
   }
   assert.ok(count > 400000);
 });
