@@ -3,27 +3,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createInterpreter } from '../../src/engines/interpreter/interpreter.ts';
-import { createJit } from '../../src/engines/jit/index.ts';
-import { openObjectFile } from '../../src/object/index.ts';
 import { windowsPlatform } from '../../src/platform/index.ts';
-import { generalHelper } from '../../src/runtime/helpers.ts';
-import { Runtime } from '../../src/runtime/runtime.ts';
-import { relocateMaps, testRun, TestRunError } from '../../src/runtime/test-run.ts';
+import { testRun, TestRunError } from '../../src/runtime/test-run.ts';
+import { loadAtEngineLevel } from '../support/engine-load.ts';
 import { compileTestProgram } from '../support/compile.ts';
 import { repoRoot } from '../support/paths.ts';
 
 const bind = windowsPlatform.programTypeByName('bind')!;
 
 async function canonical(engine: 'interpreter' | 'jit') {
-  const object = await openObjectFile(await compileTestProgram(join(repoRoot, 'examples', 'TraceConnections.c')));
-  const runtime = new Runtime({ cpuCount: 1 });
-  const spec = object.maps[0]!;
-  const mapId = runtime.createMap({ type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: spec.name, btf: object.btf!, keyTypeId: spec.keyTypeId!, valueTypeId: spec.valueTypeId! });
-  const instructions = relocateMaps(object.programs[0]!.instructions, () => runtime.mapHandle(mapId), (_, offset) => runtime.mapValueAddress(mapId, offset));
-  const make = engine === 'jit' ? createJit() : createInterpreter();
-  const prepared = make.prepare({ name: 'TraceConnections', instructions }, { arena: runtime.arena, helper: (id) => generalHelper(id, runtime.helperHost(1)) });
-  return { runtime, mapId, prepared };
+  const loaded = await loadAtEngineLevel(await compileTestProgram(join(repoRoot, 'examples', 'TraceConnections.c')), engine);
+  return { runtime: loaded.runtime, mapId: loaded.maps.get('proc_map')!, prepared: loaded.programs.get('TraceConnections')!.prepared };
 }
 
 function bindContext(pid: number, operation: number): Uint8Array {
