@@ -268,6 +268,13 @@ export function generalHelper(id: number, host: HelperHost): HelperFunction | un
   return (r1, r2, r3, r4, r5, invocation) => implementation(host, r1, r2, r3, r4, r5, invocation);
 }
 
+/** Every general helper bound to `host` once, looked up by id (what an ExecutionEnvironment's `helper` is). */
+export function bindHelpers(host: HelperHost): (id: number) => HelperFunction | undefined {
+  const bound = new Map<number, HelperFunction>();
+  for (const id of IMPLEMENTATIONS.keys()) bound.set(id, generalHelper(id, host)!);
+  return (id) => bound.get(id);
+}
+
 /** Ids of the general helpers implemented here (all 35). */
 export function implementedHelperIds(): number[] {
   return [...IMPLEMENTATIONS.keys()].sort((a, b) => a - b);

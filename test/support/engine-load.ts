@@ -7,7 +7,7 @@ import { createInterpreter } from '../../src/engines/interpreter/interpreter.ts'
 import { createJit } from '../../src/engines/jit/index.ts';
 import { openObjectFile } from '../../src/object/index.ts';
 import { windowsPlatform, type ProgramTypeSpec } from '../../src/platform/index.ts';
-import { generalHelper } from '../../src/runtime/helpers.ts';
+import { bindHelpers } from '../../src/runtime/helpers.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
 import { relocateMaps } from '../../src/runtime/test-run.ts';
 
@@ -45,7 +45,7 @@ export async function loadAtEngineLevel(objectPath: string, engine: keyof typeof
     const instructions = relocateMaps(program.instructions, (index) => runtime.mapHandle(ids[index]!), (index, offset) => runtime.mapValueAddress(ids[index]!, offset));
     const prepared = ENGINES[engine]().prepare({ name: program.name, instructions }, {
       arena: runtime.arena,
-      helper: (id) => generalHelper(id, runtime.helperHost(1)),
+      helper: bindHelpers(runtime.helperHost(1)),
     });
     programs.set(program.name, { prepared, type });
   }

@@ -155,22 +155,23 @@ export abstract class BpfMap {
     }
   }
 
+  /** The key at an arena address: a view, valid until the arena grows (copy it to keep it). */
   protected readKey(address: number): Uint8Array {
-    return this.context.arena.read(address, this.definition.keySize);
+    return this.context.arena.bytes.subarray(address, address + this.definition.keySize);
   }
 }
 
-/** Hex of a key: the identity of an entry in JS maps. */
+/** A key's identity in JS maps: one character per byte (cheap to build, exact to reverse). */
 export function keyId(key: Uint8Array): string {
   let out = '';
-  for (const b of key) out += (b < 16 ? '0' : '') + b.toString(16);
+  for (let i = 0; i < key.length; i++) out += String.fromCharCode(key[i]!);
   return out;
 }
 
-/** Bytes of a hex key id. */
+/** The bytes of a key id. */
 export function keyBytes(id: string): Uint8Array {
-  const out = new Uint8Array(id.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(id.slice(i * 2, i * 2 + 2), 16);
+  const out = new Uint8Array(id.length);
+  for (let i = 0; i < out.length; i++) out[i] = id.charCodeAt(i);
   return out;
 }
 
