@@ -9,7 +9,6 @@ import type { Engine } from '../src/engines/engine.ts';
 import { createInterpreter } from '../src/engines/interpreter/interpreter.ts';
 import { createJit } from '../src/engines/jit/index.ts';
 import { openObjectFile } from '../src/object/index.ts';
-import { bindHelpers } from '../src/runtime/helpers.ts';
 import { Runtime } from '../src/runtime/runtime.ts';
 import { relocateMaps } from '../src/runtime/test-run.ts';
 import { bestOf, fixed, printTable, scratch } from './harness.ts';
@@ -62,7 +61,7 @@ export async function benchJitPackets(): Promise<void> {
       const mapId = runtime.createMap({ type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, name: spec.name });
       const program = ours.programs.find((p) => p.name === name)!;
       const instructions = relocateMaps(program.instructions, () => runtime.mapHandle(mapId), (_, offset) => runtime.mapValueAddress(mapId, offset));
-      const prepared = engine.prepare({ name, instructions }, { arena: runtime.arena, helper: bindHelpers(runtime.helperHost(1)) });
+      const prepared = engine.prepare({ name, instructions }, runtime.environment(1));
       const packet = runtime.arena.alloc(64);
       runtime.arena.write(packet, udpFrame());
       const context = runtime.arena.alloc(32);

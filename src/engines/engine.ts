@@ -24,6 +24,12 @@ export interface ExecutionEnvironment {
   readonly arena: Arena;
   /** The helper with this id, or undefined when none exists (a runtime error at the call). */
   helper(id: number): HelperFunction | undefined;
+  /**
+   * A fast path for bpf_map_lookup_elem (helper 1) on plain numbers: the map's handle address and the
+   * key's address in, the value's address (or 0) out. Engines use it, when present, for calls whose
+   * arguments fit in 32 bits, instead of the generic BigInt helper call; it must behave exactly as helper 1.
+   */
+  mapLookup?(mapHandle: number, keyAddress: number): number;
 }
 
 /** A program ready to hand to an engine: validated, verified, relocated. */

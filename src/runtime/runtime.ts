@@ -7,11 +7,11 @@ import { cpus } from 'node:os';
 import { basename } from 'node:path';
 import type { Btf } from '../btf/btf.ts';
 import { formatValue, type DecodedValue } from '../btf/value.ts';
-import type { Invocation } from '../engines/engine.ts';
+import type { ExecutionEnvironment, Invocation } from '../engines/engine.ts';
 import { openObjectFile } from '../object/index.ts';
 import { windowsPlatform, type Platform } from '../platform/index.ts';
 import { Arena } from './arena.ts';
-import type { HelperHost } from './helpers.ts';
+import { bindHelpers, HelperError, type HelperHost } from './helpers.ts';
 import { ArrayMap, createMap, MapError, type BpfMap } from './maps/index.ts';
 
 /** A runtime operation that failed: a stable code and a message naming the object. */
@@ -240,6 +240,21 @@ export class Runtime {
   onTrace(listener: (programId: number, text: string) => void): () => void {
     this.traceListeners.add(listener);
     return () => this.traceListeners.delete(listener);
+  }
+
+  /** What engines run program `programId` against: the arena, the helpers, and the map-lookup fast path. */
+  environment(programId: number): ExecutionEnvironment {
+    const host = this.helperHost(programId);
+    return {
+      arena: this.arena,
+      helper: bindHelpers(host),
+      mapLookup: (mapHandle, keyAddress) => {
+        const live = this.byHandle.get(mapHandle);
+        if (!live) throw new HelperError(`0x${mapHandle.toString(16)} is not a map`);
+        if (!this.arena.contains(keyAddress, live.map.definition.keySize)) throw new HelperError(`map key: ${live.map.definition.keySize} bytes at 0x${keyAddress.toString(16)} are outside the program's memory`);
+        return live.map.lookupAddress(keyAddress);
+      },
+    };
   }
 
   /** The helpers' view of this runtime for a run of program `programId`. */

@@ -37,7 +37,7 @@ function udpFrame(port: number): Uint8Array {
 
 const u64At = (bytes: Uint8Array, offset = 0) => new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(offset, true);
 
-for (const engine of ['interpreter', 'jit'] as const) {
+for (const engine of ['interpreter', 'jit', 'jit-unchecked'] as const) {
   const load = async (file: string) => loadAtEngineLevel(await compileTestProgram(join(examples, file)), engine);
 
   test(`${engine}: BlockApp denies blocked.js and permits everyone else`, async () => {
@@ -102,23 +102,25 @@ test('the JIT agrees with the interpreter on every example over random inputs, m
   let compared = 0;
   for (const file of readdirSync(examples).filter((f) => f.endsWith('.c'))) {
     const path = await compileTestProgram(join(examples, file));
-    const [interpreted, compiled] = [await loadAtEngineLevel(path, 'interpreter'), await loadAtEngineLevel(path, 'jit')];
-    for (const [name, { type }] of interpreted.programs) {
-      for (let round = 0; round < 200; round++) {
-        const contextIn = bytes(type.contextSize);
-        if (random() < 0.7) contextIn.fill(0, 40, 52); // make BIND operations and ports likely
-        const dataIn = type.dataOffset >= 0 ? (random() < 0.3 && type.name === 'xdp' ? udpFrame(random() < 0.5 ? 9999 : 53) : bytes(Math.floor(random() * 80))) : undefined;
-        const input = { contextIn, ...(dataIn ? { dataIn } : {}) };
-        const a = run(interpreted, name, input);
-        const b = run(compiled, name, input);
-        assert.deepEqual([b.returnValue, [...b.dataOut], [...b.contextOut]], [a.returnValue, [...a.dataOut], [...a.contextOut]], `${file} ${name} round ${round}`);
-        compared++;
+    for (const jit of ['jit', 'jit-unchecked'] as const) {
+      const [interpreted, compiled] = [await loadAtEngineLevel(path, 'interpreter'), await loadAtEngineLevel(path, jit)];
+      for (const [name, { type }] of interpreted.programs) {
+        for (let round = 0; round < 200; round++) {
+          const contextIn = bytes(type.contextSize);
+          if (random() < 0.7) contextIn.fill(0, 40, 52); // make BIND operations and ports likely
+          const dataIn = type.dataOffset >= 0 ? (random() < 0.3 && type.name === 'xdp' ? udpFrame(random() < 0.5 ? 9999 : 53) : bytes(Math.floor(random() * 80))) : undefined;
+          const input = { contextIn, ...(dataIn ? { dataIn } : {}) };
+          const a = run(interpreted, name, input);
+          const b = run(compiled, name, input);
+          assert.deepEqual([b.returnValue, [...b.dataOut], [...b.contextOut]], [a.returnValue, [...a.dataOut], [...a.contextOut]], `${jit} ${file} ${name} round ${round}`);
+          compared++;
+        }
       }
-      for (const [mapName, id] of interpreted.maps) {
+      for (const mapName of interpreted.maps.keys()) {
         const dump = (loaded: EngineLoaded) => loaded.runtime.entries(loaded.maps.get(mapName)!, 10_000).map((e) => [[...e.key], [...e.value]]);
-        assert.deepEqual(dump(compiled), dump(interpreted), `${file}: map ${mapName} (${id})`);
+        assert.deepEqual(dump(compiled), dump(interpreted), `${jit} ${file}: map ${mapName}`);
       }
     }
   }
-  assert.ok(compared >= 7 * 200, `compared only ${compared} runs`);
+  assert.ok(compared >= 2 * 7 * 200, `compared only ${compared} runs`);
 });

@@ -7,7 +7,6 @@ import { createInterpreter } from '../../src/engines/interpreter/interpreter.ts'
 import { createJit } from '../../src/engines/jit/index.ts';
 import { openObjectFile } from '../../src/object/index.ts';
 import { windowsPlatform, type ProgramTypeSpec } from '../../src/platform/index.ts';
-import { bindHelpers } from '../../src/runtime/helpers.ts';
 import { Runtime } from '../../src/runtime/runtime.ts';
 import { relocateMaps } from '../../src/runtime/test-run.ts';
 
@@ -20,7 +19,12 @@ export interface EngineLoaded {
   traces: string[];
 }
 
-export const ENGINES: Record<'interpreter' | 'jit', () => Engine> = { interpreter: () => createInterpreter(), jit: () => createJit() };
+/** The engines tests compare: the interpreter, the JIT as raw programs get it (checked), and as verified ones will (unchecked). */
+export const ENGINES: Record<'interpreter' | 'jit' | 'jit-unchecked', () => Engine> = {
+  interpreter: () => createInterpreter(),
+  jit: () => createJit(),
+  'jit-unchecked': () => createJit({ checked: false }),
+};
 
 export async function loadAtEngineLevel(objectPath: string, engine: keyof typeof ENGINES): Promise<EngineLoaded> {
   const object = await openObjectFile(objectPath);
@@ -43,10 +47,7 @@ export async function loadAtEngineLevel(objectPath: string, engine: keyof typeof
     const type = windowsPlatform.programTypeById(windowsPlatform.sectionInfo(program.section)?.programType ?? -1);
     if (!type) throw new Error(`${program.section}: no program type`);
     const instructions = relocateMaps(program.instructions, (index) => runtime.mapHandle(ids[index]!), (index, offset) => runtime.mapValueAddress(ids[index]!, offset));
-    const prepared = ENGINES[engine]().prepare({ name: program.name, instructions }, {
-      arena: runtime.arena,
-      helper: bindHelpers(runtime.helperHost(1)),
-    });
+    const prepared = ENGINES[engine]().prepare({ name: program.name, instructions }, runtime.environment(1));
     programs.set(program.name, { prepared, type });
   }
   return { runtime, maps: new Map(object.maps.map((m, i) => [m.name, ids[i]!])), programs, traces };

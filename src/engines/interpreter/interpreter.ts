@@ -260,6 +260,18 @@ class InterpretedProgram implements PreparedProgram {
         case OP_CALL:
         case OP_CALLX: {
           const id = op === OP_CALL ? imms[pc]! : hi[d] === 0 ? lo[d]! : -1;
+          if (id === 1 && environment.mapLookup && hi[1] === 0 && hi[2] === 0) {
+            try {
+              lo[0] = environment.mapLookup(lo[1]! >>> 0, lo[2]! >>> 0);
+            } catch (error) {
+              if (error instanceof ExecutionError) throw error;
+              throw this.fault('HELPER_FAILED', pc, `helper 1 failed: ${(error as Error).message}`);
+            }
+            hi[0] = 0;
+            view = arena.view;
+            limit = view.byteLength;
+            break;
+          }
           const helper = environment.helper(id);
           if (!helper) throw this.fault('UNKNOWN_HELPER', pc, `no helper with id ${id}`);
           let result: bigint;

@@ -30,7 +30,8 @@ const TYPE_MAIN = 0; // (r1, r2, r10, base) -> r0
 const TYPE_SUB = 1; // (r1..r5, r10) -> r0
 const TYPE_HELPER = 2; // (id, pc, r1..r5) -> r0
 const TYPE_FAULT = 3; // (code, pc) -> ()
-const IMPORT_HELPER = 0, IMPORT_FAULT = 1, FUNCTIONS_BASE = 2;
+const TYPE_LOOKUP = 4; // (map handle, key address, pc) -> value address
+const IMPORT_HELPER = 0, IMPORT_FAULT = 1, IMPORT_LOOKUP = 2, FUNCTIONS_BASE = 3;
 const GLOBAL_BASE = 0;
 
 type Context = { kind: 'block'; target: number } | { kind: 'loop'; target: number } | { kind: 'if' };
@@ -266,6 +267,13 @@ class FunctionCompiler {
           return;
         }
         if (s.target === 'kfunc') throw new JitError('UNSUPPORTED', pc, 'calls to kernel functions (kfuncs) are not supported');
+        if (s.target === 'helper' && insn.imm === 1 && !this.options.checked) {
+          // bpf_map_lookup_elem on plain i32s: a verified program passes a map handle and a stack or map
+          // value address here, both inside the arena, so no BigInt crosses the boundary.
+          b.get(reg(1)).op(WASM.i32WrapI64).get(reg(2)).op(WASM.i32WrapI64).i32(pc);
+          b.withIndex(WASM.call, IMPORT_LOOKUP).op(WASM.i64ExtendI32U).set(R0);
+          return;
+        }
         if (s.target === 'register') b.get(d).op(WASM.i32WrapI64);
         else b.i32(insn.imm);
         b.i32(pc);
@@ -420,8 +428,9 @@ export function compileToWasm(insns: readonly Instruction[], options: CompileOpt
       { params: [I64, I64, I64, I64, I64, I64], results: [I64] },
       { params: [I32, I32, I64, I64, I64, I64, I64], results: [I64] },
       { params: [I32, I32], results: [] },
+      { params: [I32, I32, I32], results: [I32] },
     ],
-    imports: [{ name: 'helper', type: TYPE_HELPER }, { name: 'fault', type: TYPE_FAULT }],
+    imports: [{ name: 'helper', type: TYPE_HELPER }, { name: 'fault', type: TYPE_FAULT }, { name: 'lookup', type: TYPE_LOOKUP }],
     globals: [{ type: I64, mutable: true, init: 0n }],
     functions: [{ type: TYPE_MAIN, body: main, export: 'run' }, ...subprograms],
   });

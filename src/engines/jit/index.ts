@@ -43,7 +43,16 @@ class CompiledProgram implements PreparedProgram {
       if (code === FAULT_OUT_OF_BOUNDS) throw new ExecutionError('OUT_OF_BOUNDS', pc, `memory access outside the arena: ${describe(pc)}`);
       throw new ExecutionError('BAD_INSTRUCTION', pc, `fault ${code}: ${describe(pc)}`);
     };
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: environment.arena.memory, helper, fault } });
+    const lookup = (mapHandle: number, keyAddress: number, pc: number): number => {
+      if (!environment.mapLookup) return Number(helper(1, pc, BigInt(mapHandle >>> 0), BigInt(keyAddress >>> 0), 0n, 0n, 0n));
+      try {
+        return environment.mapLookup(mapHandle >>> 0, keyAddress >>> 0);
+      } catch (error) {
+        if (error instanceof ExecutionError) throw error;
+        throw new ExecutionError('HELPER_FAILED', pc, `helper 1 failed: ${(error as Error).message}`);
+      }
+    };
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: environment.arena.memory, helper, fault, lookup } });
     this.runExport = instance.exports.run as RunExport;
     this.stack = new ProgramStack(environment.arena);
   }
