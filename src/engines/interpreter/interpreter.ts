@@ -31,6 +31,8 @@ const swap32 = (x: number) => ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>>
 class InterpretedProgram implements PreparedProgram {
   /** Instructions executed by the last run (for statistics and benchmarks). */
   instructionCount = 0;
+  /** r10 at entry. */
+  readonly stackTop: number;
   private readonly lo = new Int32Array(11);
   private readonly hi = new Int32Array(11);
   private readonly stack: ProgramStack;
@@ -44,6 +46,7 @@ class InterpretedProgram implements PreparedProgram {
     assertValid(program.instructions);
     this.code = decodeForInterpreter(program.instructions);
     this.stack = new ProgramStack(environment.arena);
+    this.stackTop = this.stack.frameTop(0);
   }
 
   run(context: bigint, options: RunOptions = {}): bigint {
@@ -362,6 +365,8 @@ class InterpretedProgram implements PreparedProgram {
 /** A program prepared by the interpreter: it also reports how many instructions its last run executed. */
 export interface InterpretedPreparedProgram extends PreparedProgram {
   readonly instructionCount: number;
+  /** r10 at entry: the program's own frame is the 512 bytes below it (for checked-mode regions). */
+  readonly stackTop: number;
 }
 
 /** The interpreter as an Engine whose prepared programs also count instructions. */
