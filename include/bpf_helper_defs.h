@@ -1,7 +1,9 @@
 // The general helpers (ids 1-35, eBPF for Windows numbering). Each helper is declared as a constant
 // function pointer whose value is its id: clang turns a call through it into `call <id>`.
-// Included by bpf_helpers.h after EBPF_HELPER is defined.
+// bpf_helpers.h includes it; it also stands alone.
 #pragma once
+
+#include "ebpf_structs.h"
 
 #ifndef EBPF_HELPER
 #define EBPF_HELPER(return_type, name, args) typedef return_type(*const name##_t) args

@@ -2,7 +2,7 @@
 // (connect, recv_accept, connect_authorization, bind, listen; v4 and v6) and sock_ops.
 #pragma once
 
-#include "bpf_helpers_platform.h"
+#include "ebpf_structs.h"
 
 #ifndef EBPF_HELPER
 #define EBPF_HELPER(return_type, name, args) typedef return_type(*const name##_t) args
@@ -40,13 +40,6 @@ typedef enum _bind_action
 typedef bind_action_t bind_hook_t(bind_md_t* context);
 
 // ---- CGROUP_SOCK_ADDR (program type 3, sections "cgroup/connect4" ... "cgroup/listen6") ----
-
-#ifndef AF_INET
-#define AF_INET 2
-#endif
-#ifndef AF_INET6
-#define AF_INET6 23
-#endif
 
 typedef struct bpf_sock_addr
 {
@@ -87,6 +80,23 @@ typedef struct _bpf_sock_addr_network_context
     uint64_t next_hop_interface_luid;
     uint32_t sub_interface_index;
 } bpf_sock_addr_network_context_t;
+
+// What a test run of a sock_addr program takes as its context: the hook's context and the network
+// context bpf_sock_addr_get_network_context reports.
+typedef ebpf_extension_header_t bpf_sock_addr_test_context_header_t;
+
+typedef struct _bpf_sock_addr_test_context
+{
+    bpf_sock_addr_test_context_header_t header;
+    bpf_sock_addr_t context;
+    bpf_sock_addr_network_context_t network_context;
+} bpf_sock_addr_test_context_t;
+
+#define BPF_SOCK_ADDR_TEST_CONTEXT_VERSION 1
+#define BPF_SOCK_ADDR_TEST_CONTEXT_VERSION_SIZE EBPF_SIZE_INCLUDING_FIELD(bpf_sock_addr_test_context_t, network_context)
+#define BPF_SOCK_ADDR_TEST_CONTEXT_VERSION_TOTAL_SIZE sizeof(bpf_sock_addr_test_context_t)
+#define BPF_SOCK_ADDR_TEST_CONTEXT_HEADER_VERSION \
+    {BPF_SOCK_ADDR_TEST_CONTEXT_VERSION, BPF_SOCK_ADDR_TEST_CONTEXT_VERSION_SIZE, BPF_SOCK_ADDR_TEST_CONTEXT_VERSION_TOTAL_SIZE}
 
 #define SOCK_ADDR_EXT_HELPER_FN_BASE 0xFFFF
 

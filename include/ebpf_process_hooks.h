@@ -11,7 +11,7 @@ typedef enum _process_operation
 
 typedef struct _process_md
 {
-    uint8_t* command_start; // Command line (UTF-16LE), the context's data pointer.
+    uint8_t* command_start; // The command line, the context's data pointer.
     uint8_t* command_end;   // End of the command line, the data_end pointer.
     uint64_t process_id;
     uint64_t parent_process_id;
@@ -30,6 +30,6 @@ typedef enum
     BPF_FUNC_process_get_image_path = PROCESS_EXT_HELPER_FN_BASE + 1,
 } ebpf_process_helper_id_t;
 
-// Copies the process's image path (UTF-16LE) into path; 0 on success, negative on error.
+// Copies the process's image path into path; the path's length on success, negative on error.
 EBPF_HELPER(int, bpf_process_get_image_path, (process_md_t* ctx, uint8_t* path, uint32_t path_length));
 #define bpf_process_get_image_path ((bpf_process_get_image_path_t)BPF_FUNC_process_get_image_path)

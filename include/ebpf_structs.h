@@ -7,6 +7,9 @@
 #define BPF_OBJ_NAME_LEN 64
 #define MAX_TAIL_CALL_CNT 33
 
+// Helper ids up to this are general helpers; a program type's own helpers start above it (65536).
+#define EBPF_MAX_GENERAL_HELPER_FUNCTION 0xFFFF
+
 typedef enum bpf_map_type
 {
     BPF_MAP_TYPE_UNSPEC = 0,
@@ -28,6 +31,11 @@ typedef enum bpf_map_type
     BPF_MAP_TYPE_XSKMAP = 16,
     BPF_MAP_TYPE_MAX = 17,
 } ebpf_map_type_t;
+
+// Per-CPU map types hold one value per CPU (a perf event array is one ring per CPU).
+#define BPF_MAP_TYPE_PER_CPU(X)                                                                     \
+    ((X) == BPF_MAP_TYPE_PERCPU_HASH || (X) == BPF_MAP_TYPE_PERCPU_ARRAY ||                         \
+     (X) == BPF_MAP_TYPE_LRU_PERCPU_HASH || (X) == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
 
 typedef enum
 {
@@ -118,24 +126,60 @@ typedef enum bpf_link_type
 #define BPF_NOEXIST 0x1
 #define BPF_EXIST 0x2
 
+typedef enum ebpf_map_option
+{
+    EBPF_ANY,     // Create a new element or update an existing one.
+    EBPF_NOEXIST, // Create a new element only.
+    EBPF_EXIST,   // Update an existing element only.
+} ebpf_map_option_t;
+
+// Map, program and link ids share one counter; 0 is no object.
+typedef uint32_t ebpf_id_t;
+#define EBPF_ID_NONE 0
+
 // Ring buffer output flags.
 #define BPF_RB_NO_WAKEUP (1ULL << 0)
 #define BPF_RB_FORCE_WAKEUP (1ULL << 1)
 
 // Perf event output flags: the CPU index (or the current CPU) and how much of the context data to append.
 #define EBPF_MAP_FLAG_INDEX_MASK 0xffffffffULL
+#define EBPF_MAP_FLAG_INDEX_SHIFT 0
 #define EBPF_MAP_FLAG_CURRENT_CPU EBPF_MAP_FLAG_INDEX_MASK
 #define EBPF_MAP_FLAG_CTX_LENGTH_SHIFT 32
-#define EBPF_MAP_FLAG_CTX_LENGTH_MASK (0xfffffULL << EBPF_MAP_FLAG_CTX_LENGTH_SHIFT)
+#define EBPF_MAP_FLAG_CTX_LENGTH_MAX 0xfffffULL
+#define EBPF_MAP_FLAG_CTX_LENGTH_MASK (EBPF_MAP_FLAG_CTX_LENGTH_MAX << EBPF_MAP_FLAG_CTX_LENGTH_SHIFT)
 #define BPF_F_INDEX_MASK EBPF_MAP_FLAG_INDEX_MASK
 #define BPF_F_CURRENT_CPU EBPF_MAP_FLAG_CURRENT_CPU
 #define BPF_F_CTXLEN_MASK EBPF_MAP_FLAG_CTX_LENGTH_MASK
 
-typedef enum
+typedef enum ebpf_pin_type
 {
     LIBBPF_PIN_NONE = 0,
     LIBBPF_PIN_BY_NAME = 1,
 } ebpf_pin_type_t;
+
+// The versioning header of extension data structures (test-run contexts among them).
+typedef struct _ebpf_extension_header
+{
+    uint16_t version;  // Changes only when the structure stops being backward compatible.
+    size_t size;       // Size of the structure without trailing padding.
+    size_t total_size; // Size including padding.
+} ebpf_extension_header_t;
+
+#define EBPF_OFFSET_OF(s, m) __builtin_offsetof(s, m)
+#define EBPF_FIELD_SIZE(s, m) sizeof(((s*)0)->m)
+#define EBPF_SIZE_INCLUDING_FIELD(s, m) (EBPF_OFFSET_OF(s, m) + EBPF_FIELD_SIZE(s, m))
+
+// A map as the runtime holds it.
+typedef struct _ebpf_map_definition_in_memory
+{
+    ebpf_map_type_t type;
+    uint32_t key_size;
+    uint32_t value_size;
+    uint32_t max_entries;
+    ebpf_id_t inner_map_id;
+    ebpf_pin_type_t pinning;
+} ebpf_map_definition_in_memory_t;
 
 // A map defined in the legacy SEC("maps") section (8 x uint32: 32 bytes).
 struct _ebpf_map_definition_in_file

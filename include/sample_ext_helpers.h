@@ -51,3 +51,15 @@ EBPF_HELPER(void*, sample_ext_helper_map_lookup_element, (void* map, const void*
 
 EBPF_HELPER(int64_t, sample_ext_helper_map_get_value, (void* map, const void* key, uint8_t* value, size_t value_size));
 #define sample_ext_helper_map_get_value ((sample_ext_helper_map_get_value_t)BPF_FUNC_sample_ext_helper_map_get_value)
+
+// A BTF-resolved function the sample extension provides: programs call it by name, and the loader
+// resolves it through the module id in its declaration tag.
+#define SAMPLE_EXT_BTF_FUNCTION_NAME "sample_ebpf_extension_btf_lookup"
+#define SAMPLE_EXT_BTF_DECL_TAG "module_id:{8f6c1f83-ce4c-4b58-8b91-654a29e23b7c}"
+#define SAMPLE_EXT_BTF_MODULE_GUID_INITIALIZER \
+    {0x8f6c1f83, 0xce4c, 0x4b58, {0x8b, 0x91, 0x65, 0x4a, 0x29, 0xe2, 0x3b, 0x7c}}
+#define SAMPLE_EXT_BTF_DECL_ATTRIBUTES \
+    __attribute__((section(".ksyms"))) __attribute__((btf_decl_tag(SAMPLE_EXT_BTF_DECL_TAG)))
+
+extern int
+sample_ebpf_extension_btf_lookup(uint64_t key, void* value, uint32_t value_size) SAMPLE_EXT_BTF_DECL_ATTRIBUTES;

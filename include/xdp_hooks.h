@@ -1,4 +1,5 @@
-// The XDP hook: the packet context, its verdicts, and bpf_xdp_adjust_head.
+// The XDP hook (program type 1, section "xdp"): the packet context, its verdicts (eBPF for Windows numbering:
+// XDP_PASS is 1, not Linux's 2; XDP_REDIRECT is XDP-for-Windows'), and bpf_xdp_adjust_head.
 #pragma once
 
 #include "bpf_helpers.h"
@@ -22,6 +23,7 @@ typedef enum _xdp_action
 typedef xdp_action_t xdp_hook_t(xdp_md_t* context);
 
 #define XDP_EXT_HELPER_FN_BASE 0xFFFF
+#define XDP_EXT_HELPER_FUNCTION_START EBPF_MAX_GENERAL_HELPER_FUNCTION
 
 typedef enum
 {

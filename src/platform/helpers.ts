@@ -1,9 +1,18 @@
 // The 35 general helpers of eBPF for Windows (spec §1.2): ids, names, and the argument and return kinds
-// the verifier checks. The runtime's implementations are keyed by these ids.
+// the verifier checks. The runtime's implementations are keyed by these ids; include/bpf_helper_defs.h
+// declares the same ids for C (a test holds the two equal).
 
 import type { ArgKind, HelperPrototype, ReturnKind } from './types.ts';
 
-const h = (id: number, name: string, returns: ReturnKind, args: ArgKind[]): HelperPrototype => ({ id, name, returns, args });
+/** Builds a helper prototype; `extra` carries the C name, packet reallocation and implicit context. */
+export function helperPrototype(
+  id: number, name: string, returns: ReturnKind, args: readonly ArgKind[],
+  extra: Pick<HelperPrototype, 'cName' | 'reallocatesPacket' | 'implicitContext'> = {},
+): HelperPrototype {
+  return { id, name, returns, args, ...extra };
+}
+
+const h = helperPrototype;
 
 /** The general helpers, by id order. */
 export const GENERAL_HELPERS: readonly HelperPrototype[] = [
@@ -28,10 +37,11 @@ export const GENERAL_HELPERS: readonly HelperPrototype[] = [
   h(19, 'bpf_get_current_pid_tgid', 'integer', []),
   h(20, 'bpf_get_current_logon_id', 'integer', ['ctx']),
   h(21, 'bpf_is_current_admin', 'integer', ['ctx']),
-  h(22, 'bpf_memcpy', 'integer', ['writable_mem', 'const_size_or_zero', 'readable_mem', 'const_size_or_zero']),
-  h(23, 'bpf_memcmp', 'integer', ['readable_mem', 'const_size_or_zero', 'readable_mem', 'const_size_or_zero']),
+  // 22, 23 and 25 kept their old verifier names when the C names gained `_s` (spec §1.2).
+  h(22, 'bpf_memcpy', 'integer', ['writable_mem', 'const_size_or_zero', 'readable_mem', 'const_size_or_zero'], { cName: 'bpf_memcpy_s' }),
+  h(23, 'bpf_memcmp', 'integer', ['readable_mem', 'const_size_or_zero', 'readable_mem', 'const_size_or_zero'], { cName: 'bpf_memcmp_s' }),
   h(24, 'bpf_memset', 'integer', ['writable_mem', 'const_size_or_zero', 'anything']),
-  h(25, 'bpf_memmove', 'integer', ['writable_mem', 'const_size_or_zero', 'readable_mem', 'const_size_or_zero']),
+  h(25, 'bpf_memmove', 'integer', ['writable_mem', 'const_size_or_zero', 'readable_mem', 'const_size_or_zero'], { cName: 'bpf_memmove_s' }),
   h(26, 'bpf_get_socket_cookie', 'integer', ['ctx']),
   h(27, 'bpf_strncpy_s', 'integer', ['writable_mem', 'const_size_or_zero', 'readable_mem', 'const_size_or_zero']),
   h(28, 'bpf_strncat_s', 'integer', ['writable_mem', 'const_size_or_zero', 'readable_mem', 'const_size_or_zero']),
@@ -44,5 +54,9 @@ export const GENERAL_HELPERS: readonly HelperPrototype[] = [
   h(35, 'bpf_redirect_map', 'integer', ['map', 'anything', 'anything']),
 ];
 
-/** Builds a program-type helper prototype (ids from 65536). */
-export const typeHelper = h;
+/** The general helper with this id (for building program types' overrides of it). */
+export function generalHelper(id: number): HelperPrototype {
+  const helper = GENERAL_HELPERS[id - 1];
+  if (helper?.id !== id) throw new Error(`no general helper ${id}`);
+  return helper;
+}

@@ -1,34 +1,34 @@
 // The platform description: the one place helpers, program types, map types, attach types and section
 // names are declared. The verifier, the runtime, the CLI and the Studio all read it.
 
-import { ATTACH_TYPES, SECTIONS } from './attach-types.ts';
+import { ATTACH_TYPES } from './attach-types.ts';
 import { GENERAL_HELPERS } from './helpers.ts';
 import { MAP_TYPES } from './map-types.ts';
 import { PROGRAM_TYPES } from './program-types.ts';
+import { findSection, SECTIONS } from './sections.ts';
 import type { Platform } from './types.ts';
 
 export type * from './types.ts';
 
+const byId = <T extends { id: number }>(items: readonly T[]): ReadonlyMap<number, T> => new Map(items.map((item) => [item.id, item]));
+const programTypes = byId(PROGRAM_TYPES);
+const mapTypes = byId(MAP_TYPES);
+const attachTypes = byId(ATTACH_TYPES);
+const generalHelpers = byId(GENERAL_HELPERS);
+
 /** eBPF for Windows: its numbering, contexts and helpers. */
 export const windowsPlatform: Platform = {
   name: 'windows',
-  helpers: new Map(GENERAL_HELPERS.map((helper) => [helper.id, helper])),
+  helpers: generalHelpers,
   programTypes: PROGRAM_TYPES,
   mapTypes: MAP_TYPES,
   attachTypes: ATTACH_TYPES,
   sections: SECTIONS,
-  programTypeById: (id) => PROGRAM_TYPES.find((t) => t.id === id),
+  programTypeById: (id) => programTypes.get(id),
   programTypeByName: (name) => PROGRAM_TYPES.find((t) => t.name === name),
-  sectionInfo(section) {
-    let best: (typeof SECTIONS)[number] | undefined;
-    for (const candidate of SECTIONS) {
-      if (section.startsWith(candidate.prefix) && (!best || candidate.prefix.length > best.prefix.length)) best = candidate;
-    }
-    return best;
-  },
-  helper(programType, id) {
-    return this.helpers.get(id) ?? programType?.helpers.find((helper) => helper.id === id);
-  },
-  mapTypeById: (id) => MAP_TYPES.find((t) => t.id === id),
-  attachTypeById: (id) => ATTACH_TYPES.find((t) => t.id === id),
+  sectionInfo: (section) => findSection(SECTIONS, section),
+  helper: (programType, id) =>
+    programType?.globalHelperOverrides.find((h) => h.id === id) ?? programType?.helpers.find((h) => h.id === id) ?? generalHelpers.get(id),
+  mapTypeById: (id) => mapTypes.get(id),
+  attachTypeById: (id) => attachTypes.get(id),
 };

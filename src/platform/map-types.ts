@@ -1,10 +1,16 @@
-// Map types with eBPF for Windows numbering (spec §1.4).
+// Map types with eBPF for Windows numbering and netsh's display names (spec §1.4).
 
 import type { MapTypeSpec } from './types.ts';
 
-const m = (id: number, name: string, displayName: string, extra: Partial<MapTypeSpec> = {}): MapTypeSpec => ({
-  id, name, displayName, perCpu: false, isArray: false, valueKind: 'data', keyless: false, ...extra,
-});
+type Traits = Partial<Pick<MapTypeSpec, 'perCpu' | 'isArray' | 'valueKind' | 'keyless'>>;
+
+const m = (id: number, name: string, displayName: string, traits: Traits = {}): MapTypeSpec => {
+  const valueKind = traits.valueKind ?? 'data';
+  return {
+    id, name, displayName, perCpu: traits.perCpu ?? false, isArray: traits.isArray ?? false, valueKind,
+    isMapOfMaps: valueKind === 'map', isProgArray: valueKind === 'program', keyless: traits.keyless ?? false,
+  };
+};
 
 /** Every map type, by id. */
 export const MAP_TYPES: readonly MapTypeSpec[] = [
@@ -23,4 +29,7 @@ export const MAP_TYPES: readonly MapTypeSpec[] = [
   m(12, 'BPF_MAP_TYPE_STACK', 'stack', { keyless: true }),
   m(13, 'BPF_MAP_TYPE_RINGBUF', 'ringbuf', { keyless: true }),
   m(14, 'BPF_MAP_TYPE_PERF_EVENT_ARRAY', 'perf_event_array', { perCpu: true, keyless: true }),
+  // Provided by extensions on Windows (the sample extension's custom map; XDP-for-Windows' AF_XDP sockets).
+  m(15, 'BPF_MAP_TYPE_SAMPLE_HASH_MAP', 'sample_hash_map'),
+  m(16, 'BPF_MAP_TYPE_XSKMAP', 'xskmap'),
 ];
