@@ -13,6 +13,8 @@ export class Btf {
   /** Types by id; index 0 is void (undefined). */
   readonly types: readonly (BtfType | undefined)[];
   private readonly strings: Uint8Array;
+  /** Byte offset of each type's record in the section, for errors that name a type. */
+  private readonly recordOffsets: number[] = [0];
 
   private constructor(types: (BtfType | undefined)[], strings: Uint8Array) {
     this.types = types;
@@ -24,6 +26,7 @@ export class Btf {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (bytes.length < 24) throw new BtfError(`header needs 24 bytes, section has ${bytes.length}`, SECTION, 0);
     if (view.getUint16(0, true) !== BTF_MAGIC) throw new BtfError('bad magic number (not little-endian BTF)', SECTION, 0);
+    if (bytes[2] !== 1) throw new BtfError(`BTF version ${bytes[2]} is not 1`, SECTION, 2);
     const headerLength = view.getUint32(4, true);
     const typeOffset = view.getUint32(8, true);
     const typeLength = view.getUint32(12, true);
@@ -40,12 +43,16 @@ export class Btf {
     return btf;
   }
 
-  /** The string at `offset` of the BTF string table. */
-  string(offset: number, context = 'a name'): string {
+  /**
+   * The string at `offset` of the BTF string table. `where` is the place the offset was read from (a
+   * record of .BTF or .BTF.ext), named in the error when the offset is bad.
+   */
+  string(offset: number, context = 'a name', where: { section: string; offset: number } = { section: SECTION, offset: -1 }): string {
     if (offset === 0) return '';
-    if (offset >= this.strings.length) throw new BtfError(`string offset ${offset} for ${context} is outside the string table (${this.strings.length} bytes)`, SECTION);
+    const place = where.offset >= 0 ? where.offset : undefined;
+    if (offset >= this.strings.length) throw new BtfError(`string offset ${offset} for ${context} is outside the string table (${this.strings.length} bytes)`, where.section, place);
     const end = this.strings.indexOf(0, offset);
-    if (end < 0) throw new BtfError(`string at offset ${offset} for ${context} is not terminated`, SECTION);
+    if (end < 0) throw new BtfError(`string at offset ${offset} for ${context} is not terminated`, where.section, place);
     return new TextDecoder().decode(this.strings.subarray(offset, end));
   }
 
@@ -69,12 +76,12 @@ export class Btf {
       }
       return t;
     }
-    throw new BtfError(`type ${id} does not resolve within ${MAX_RESOLVE_DEPTH} steps (a loop of typedefs or modifiers)`, SECTION);
+    throw new BtfError(`type ${id} does not resolve within ${MAX_RESOLVE_DEPTH} steps (a loop of typedefs or modifiers)`, SECTION, this.recordOffsets[id]);
   }
 
   /** Size in bytes of a type (void is 0). Loops are errors. */
   size(id: number, depth = 0): number {
-    if (depth > MAX_RESOLVE_DEPTH) throw new BtfError(`size of type ${id} does not resolve (a loop in the type graph)`, SECTION);
+    if (depth > MAX_RESOLVE_DEPTH) throw new BtfError(`size of type ${id} does not resolve (a loop in the type graph)`, SECTION, this.recordOffsets[id]);
     const t = this.resolve(id);
     if (!t) return 0;
     switch (t.kind) {
@@ -93,7 +100,7 @@ export class Btf {
       case 'VAR':
         return this.size(t.type, depth + 1);
       default:
-        throw new BtfError(`type ${id} (${t.kind}) has no size`, SECTION);
+        throw new BtfError(`type ${id} (${t.kind}) has no size`, SECTION, this.recordOffsets[id]);
     }
   }
 
@@ -111,7 +118,8 @@ export class Btf {
     while (at < end) {
       need(12, 'the header');
       const id = types.length;
-      const name = this.string(view.getUint32(at, true), `type ${id}`);
+      this.recordOffsets.push(at);
+      const name = this.string(view.getUint32(at, true), `type ${id}`, { section: SECTION, offset: at });
       const info = view.getUint32(at + 4, true);
       const sizeOrType = view.getUint32(at + 8, true);
       const vlen = info & 0xffff;
@@ -149,7 +157,7 @@ export class Btf {
           for (let i = 0; i < vlen; i++, at += 12) {
             const offset = view.getUint32(at + 8, true);
             members.push({
-              name: this.string(view.getUint32(at, true), `member ${i} of type ${id}`),
+              name: this.string(view.getUint32(at, true), `member ${i} of type ${id}`, { section: SECTION, offset: at }),
               type: view.getUint32(at + 4, true),
               bitOffset: kindFlag ? offset & 0xffffff : offset,
               bitfieldSize: kindFlag ? offset >>> 24 : 0,
@@ -164,7 +172,7 @@ export class Btf {
           need(width * vlen, 'the enumerators');
           const values: BtfEnumValue[] = [];
           for (let i = 0; i < vlen; i++, at += width) {
-            const valueName = this.string(view.getUint32(at, true), `enumerator ${i} of type ${id}`);
+            const valueName = this.string(view.getUint32(at, true), `enumerator ${i} of type ${id}`, { section: SECTION, offset: at });
             let value: bigint;
             if (kind === 'ENUM') value = kindFlag ? BigInt(view.getInt32(at + 4, true)) : BigInt(view.getUint32(at + 4, true));
             else {
@@ -186,7 +194,7 @@ export class Btf {
           need(8 * vlen, 'the parameters');
           const params = [];
           for (let i = 0; i < vlen; i++, at += 8) {
-            params.push({ name: this.string(view.getUint32(at, true), `parameter ${i} of type ${id}`), type: view.getUint32(at + 4, true) });
+            params.push({ name: this.string(view.getUint32(at, true), `parameter ${i} of type ${id}`, { section: SECTION, offset: at }), type: view.getUint32(at + 4, true) });
           }
           types.push({ kind, id, name, returnType: sizeOrType, params });
           break;
@@ -222,7 +230,7 @@ export class Btf {
   private checkReferences(): void {
     const count = this.types.length;
     const check = (from: BtfType, id: number, what: string) => {
-      if (id >= count) throw new BtfError(`type ${from.id} (${from.kind} '${from.name}') refers to ${what} ${id}, which does not exist`, SECTION);
+      if (id >= count) throw new BtfError(`type ${from.id} (${from.kind} '${from.name}') refers to ${what} ${id}, which does not exist`, SECTION, this.recordOffsets[from.id]);
     };
     for (const t of this.types) {
       if (!t) continue;

@@ -10,11 +10,19 @@ function quoted(name: string): string {
   return `'${name === '' ? '(anon)' : name}'`;
 }
 
+/** bpftool names exactly one encoding bit; a combination of bits prints as UNKN. */
 function intEncoding(encoding: number): string {
-  if (encoding & BTF_INT_SIGNED) return 'SIGNED';
-  if (encoding & BTF_INT_CHAR) return 'CHAR';
-  if (encoding & BTF_INT_BOOL) return 'BOOL';
-  return '(none)';
+  switch (encoding) {
+    case 0: return '(none)';
+    case BTF_INT_SIGNED: return 'SIGNED';
+    case BTF_INT_CHAR: return 'CHAR';
+    case BTF_INT_BOOL: return 'BOOL';
+    default: return 'UNKN';
+  }
+}
+
+function linkage(value: number): string {
+  return LINKAGE[value] ?? '(unknown)';
 }
 
 /** One type as bpftool prints it (with its member lines, tab-indented). */
@@ -48,11 +56,11 @@ export function formatBtfType(btf: Btf, t: BtfType): string {
     case 'FWD':
       return `${head} fwd_kind=${t.union ? 'union' : 'struct'}`;
     case 'FUNC':
-      return `${head} type_id=${t.type} linkage=${LINKAGE[t.linkage] ?? `(unknown ${t.linkage})`}`;
+      return `${head} type_id=${t.type} linkage=${linkage(t.linkage)}`;
     case 'FUNC_PROTO':
       return [`${head} ret_type_id=${t.returnType} vlen=${t.params.length}`, ...t.params.map((p) => `\t${quoted(p.name)} type_id=${p.type}`)].join('\n');
     case 'VAR':
-      return `${head} type_id=${t.type}, linkage=${LINKAGE[t.linkage] ?? `(unknown ${t.linkage})`}`;
+      return `${head} type_id=${t.type}, linkage=${linkage(t.linkage)}`;
     case 'DATASEC':
       return [
         `${head} size=${t.size} vlen=${t.vars.length}`,

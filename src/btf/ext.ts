@@ -64,7 +64,7 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
     at += 4;
     while (at < range.end) {
       if (at + 8 > range.end) throw new BtfError('section header of an info block is truncated', SECTION, at);
-      const section = btf.string(view.getUint32(at, true), 'a BTF.ext section name');
+      const section = btf.string(view.getUint32(at, true), 'a BTF.ext section name', { section: SECTION, offset: at });
       const count = view.getUint32(at + 4, true);
       at += 8;
       if (at + count * recordSize > range.end) throw new BtfError(`${count} records of ${recordSize} bytes for section ${section} run past the block`, SECTION, at);
@@ -80,8 +80,8 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
     lineInfo.push({
       section,
       instructionOffset: view.getUint32(at, true),
-      file: btf.string(view.getUint32(at + 4, true), 'a line info file name'),
-      source: btf.string(view.getUint32(at + 8, true), 'a line info source line'),
+      file: btf.string(view.getUint32(at + 4, true), 'a line info file name', { section: SECTION, offset: at + 4 }),
+      source: btf.string(view.getUint32(at + 8, true), 'a line info source line', { section: SECTION, offset: at + 8 }),
       line: lineColumn >>> 10,
       column: lineColumn & 0x3ff,
     });
@@ -92,7 +92,7 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
         section,
         instructionOffset: view.getUint32(at, true),
         typeId: view.getUint32(at + 4, true),
-        accessString: btf.string(view.getUint32(at + 8, true), 'a CO-RE access string'),
+        accessString: btf.string(view.getUint32(at + 8, true), 'a CO-RE access string', { section: SECTION, offset: at + 8 }),
         kind: view.getUint32(at + 12, true),
       }),
     );

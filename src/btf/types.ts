@@ -61,7 +61,9 @@ export type BtfType =
 /** A malformed BTF or BTF.ext section: what is wrong and where. */
 export class BtfError extends Error {
   readonly code = 'BTF_INVALID';
+  /** `.BTF` or `.BTF.ext`. */
   readonly section: string;
+  /** Byte offset inside that section (not the file), when the fault has a place. */
   readonly offset: number | undefined;
   constructor(message: string, section: string, offset?: number) {
     super(`${message} (section ${section}${offset !== undefined ? `, offset 0x${offset.toString(16)}` : ''})`);

@@ -27,12 +27,20 @@ function run(command: string, args: readonly string[]): Promise<{ code: number; 
   });
 }
 
-/** The clang to use: $CLANG, else clang-19, else clang. */
+// Found compilers by $CLANG, so a test suite compiling hundreds of programs asks once.
+const found = new Map<string, string>();
+
+/** The clang to use: $CLANG (and nothing else when it is set), else clang-19, else clang. */
 export async function findClang(env: Readonly<Record<string, string | undefined>> = process.env): Promise<string> {
   const candidates = env.CLANG ? [env.CLANG] : ['clang-19', 'clang'];
+  const known = found.get(candidates.join('\0'));
+  if (known) return known;
   for (const candidate of candidates) {
     const { code } = await run(candidate, ['--version']);
-    if (code === 0) return candidate;
+    if (code === 0) {
+      found.set(candidates.join('\0'), candidate);
+      return candidate;
+    }
   }
   throw new BuildError('CLANG_NOT_FOUND', `clang not found (tried ${candidates.join(', ')}); install it with: apt-get install clang-19`);
 }

@@ -29,7 +29,7 @@ const SECTION_HEADER_SIZE = 64;
 const SYMBOL_SIZE = 24;
 const MAX_SECTIONS = 65280;
 
-/** Where in a file something is wrong. */
+/** Where in a file something is wrong: ElfError gives file offsets, ObjectError offsets inside the section. */
 export interface FilePlace {
   section?: string;
   offset?: number;
@@ -128,12 +128,12 @@ export class ElfFile {
       const info = this.view.getUint8(at + 4);
       out.push({
         index: i,
-        name: this.string(strtab, this.view.getUint32(at, true), symtab.name),
+        name: this.string(strtab, this.view.getUint32(at, true), `the name of symbol ${i}`, { section: symtab.name, offset: at }),
         type: info & 0xf,
         binding: info >> 4,
         sectionIndex: this.view.getUint16(at + 6, true),
-        value: this.u64(at + 8, symtab.name),
-        size: this.u64(at + 16, symtab.name),
+        value: this.u64(at + 8, `symbol ${i}`, symtab.name),
+        size: this.u64(at + 16, `symbol ${i}`, symtab.name),
       });
     }
     return (this.symbolCache = out);
@@ -164,7 +164,7 @@ export class ElfFile {
     for (let i = 0; i < count; i++) {
       const at = section.offset + i * entrySize;
       out.push({
-        offset: this.u64(at, section.name),
+        offset: this.u64(at, `relocation ${i}`, section.name),
         type: this.view.getUint32(at + 8, true),
         symbolIndex: this.view.getUint32(at + 12, true),
         addend: rela ? Number(this.view.getBigInt64(at + 16, true)) : 0,
@@ -173,17 +173,18 @@ export class ElfFile {
     return out;
   }
 
-  /** A NUL-terminated string at `offset` in string table `table`. */
-  string(table: ElfSection, offset: number, context: string): string {
+  /**
+   * A NUL-terminated string at `offset` in string table `table`. `where` is the place the offset was read
+   * from (a symbol, a section header), which a bad offset's error names.
+   */
+  string(table: ElfSection, offset: number, context: string, where: FilePlace = { section: table.name, offset: table.offset }): string {
     if (offset >= table.size) {
-      throw new ElfError(`string offset ${offset} is outside string table ${table.name} (${table.size} bytes), read for ${context}`, { section: table.name, offset: table.offset + offset });
+      throw new ElfError(`string offset ${offset} is outside string table ${table.name} (${table.size} bytes), read for ${context}`, where);
     }
     const start = table.offset + offset;
-    const end = this.bytes.indexOf(0, start);
-    if (end < 0 || end >= table.offset + table.size) {
-      throw new ElfError(`string at offset ${offset} is not terminated inside string table ${table.name}`, { section: table.name, offset: start });
-    }
-    return new TextDecoder().decode(this.bytes.subarray(start, end));
+    const end = this.bytes.subarray(start, table.offset + table.size).indexOf(0);
+    if (end < 0) throw new ElfError(`string at offset ${offset} of string table ${table.name}, read for ${context}, is not terminated inside the table`, where);
+    return new TextDecoder().decode(this.bytes.subarray(start, start + end));
   }
 
   private linkedStringTable(section: ElfSection): ElfSection {
@@ -194,9 +195,10 @@ export class ElfFile {
     return strtab;
   }
 
-  private u64(at: number, section: string): number {
+  /** A 64-bit field of `what` (a section header, a symbol...) at file offset `at`, in `section` if any. */
+  private u64(at: number, what: string, section?: string): number {
     const value = this.view.getBigUint64(at, true);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ElfError(`64-bit field value ${value} is too large`, { section, offset: at });
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ElfError(`64-bit field of ${what} holds ${value}, too large to be an offset or size`, { ...(section !== undefined ? { section } : {}), offset: at });
     return Number(value);
   }
 
@@ -212,7 +214,7 @@ export class ElfFile {
   }
 
   private readSections(): ElfSection[] {
-    const shoff = this.u64(40, 'ELF header');
+    const shoff = this.u64(40, 'the ELF header (e_shoff)');
     const shentsize = this.view.getUint16(58, true);
     const shnum = this.view.getUint16(60, true);
     const shstrndx = this.view.getUint16(62, true);
@@ -229,12 +231,12 @@ export class ElfFile {
         index: i,
         nameOffset: this.view.getUint32(at, true),
         type: this.view.getUint32(at + 4, true),
-        flags: this.u64(at + 8, `section header ${i}`),
-        offset: this.u64(at + 24, `section header ${i}`),
-        size: this.u64(at + 32, `section header ${i}`),
+        flags: this.u64(at + 8, `section header ${i}`, `#${i}`),
+        offset: this.u64(at + 24, `section header ${i}`, `#${i}`),
+        size: this.u64(at + 32, `section header ${i}`, `#${i}`),
         link: this.view.getUint32(at + 40, true),
         info: this.view.getUint32(at + 44, true),
-        entrySize: this.u64(at + 56, `section header ${i}`),
+        entrySize: this.u64(at + 56, `section header ${i}`, `#${i}`),
         headerOffset: at,
       };
       if (header.type !== SHT_NOBITS && header.type !== SHT_NULL && header.offset + header.size > this.bytes.length) {
@@ -247,7 +249,7 @@ export class ElfFile {
     const nameTable = { ...names, name: '.shstrtab' } as ElfSection;
     return raw.map((h) => ({
       index: h.index,
-      name: h.type === SHT_NULL && h.nameOffset === 0 ? '' : this.string(nameTable, h.nameOffset, `the name of section #${h.index}`),
+      name: h.type === SHT_NULL && h.nameOffset === 0 ? '' : this.string(nameTable, h.nameOffset, `the name of section #${h.index}`, { section: `#${h.index}`, offset: h.headerOffset }),
       type: h.type,
       flags: h.flags,
       offset: h.offset,

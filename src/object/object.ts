@@ -1,51 +1,48 @@
-// Opening an object file: programs found by section and symbol, subprograms linked in (calls made
-// relative to the linked program, as libbpf does), lddw relocations turned into map references, maps
-// from `.maps`, `maps` and the global-variable sections, BTF and line info attached.
+// Opening an object file: programs found by section and symbol, each linked with its subprograms
+// (link.ts), maps from `.maps`, `maps` and the global-variable sections (maps.ts), every relocation
+// checked to land on an instruction that can take it, BTF and line info attached, and each program's
+// type read from its section name through the platform.
 
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Btf } from '../btf/btf.ts';
-import { parseBtfExt, type BtfExt } from '../btf/ext.ts';
-import { ElfFile, SHF_EXECINSTR, SHT_PROGBITS, STB_LOCAL, STT_FUNC, STT_SECTION, type ElfRelocation, type ElfSection, type ElfSymbol } from '../elf/reader.ts';
-import { decodeInstructions, INSTRUCTION_SIZE, type Instruction } from '../isa/instruction.ts';
-import { CALL_KFUNC, PSEUDO_FUNC, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from '../isa/opcodes.ts';
-import { dataSectionMap, isDataSection, readBtfMaps, readLegacyMaps } from './maps.ts';
-import { ObjectError, type MapReference, type MapSpec, type ObjectSpec, type ProgramFunction, type ProgramLineInfo, type ProgramSpec } from './types.ts';
+import { parseBtfExt, type FuncInfo, type LineInfo } from '../btf/ext.ts';
+import { ElfFile, SHF_EXECINSTR, SHT_PROGBITS, STT_FUNC, STT_SECTION, type ElfRelocation, type ElfSection, type ElfSymbol } from '../elf/reader.ts';
+import { decodeInstructions, INSTRUCTION_SIZE } from '../isa/instruction.ts';
+import { windowsPlatform, type Platform } from '../platform/index.ts';
+import { CALL_LOCAL, functionsOf, linkProgram, OPCODE_CALL, OPCODE_LDDW, type CodeSection, type LinkContext } from './link.ts';
+import { dataSectionMap, isDataSection, readBtfMaps, readLegacyMaps, resolveLegacyInnerMaps, type DefinedMap } from './maps.ts';
+import { ObjectError, type MapSpec, type ObjectSpec, type ProgramSpec } from './types.ts';
 
+/** ELF relocation types of the BPF target that code sections may carry. */
 const R_BPF_NONE = 0;
 const R_BPF_64_64 = 1;
-const R_BPF_64_ABS64 = 2;
 const R_BPF_64_32 = 10;
-const OPCODE_LDDW = 0x18;
-const OPCODE_CALL = 0x85;
-const CALL_LOCAL = 1;
+/** BPF_MAP_TYPE_PROG_ARRAY: its initial values are programs, every other map-in-map's are maps. */
+const MAP_TYPE_PROG_ARRAY = 3;
 
-/** A function of a code section: a FUNC symbol, or a whole section without symbols. */
-interface CodeFunction {
-  section: ElfSection;
-  name: string;
-  start: number;
-  size: number;
-  local: boolean;
-}
-
-/** Per-object tables shared by every program's linking. */
-interface Context {
-  elf: ElfFile;
-  code: Map<number, { section: ElfSection; insns: Instruction[]; functions: CodeFunction[]; relocations: Map<number, ElfRelocation> }>;
-  mapBySymbol: (symbol: ElfSymbol, addend: number, where: { section: string; offset: number }) => { index: number; kind: 'map' | 'value'; offset: number };
-  ext: BtfExt | undefined;
-  btf: Btf | undefined;
+/** Options for opening an object. */
+export interface OpenOptions {
+  /** The object's name in listings (default: the file's base name, or `object`). */
+  readonly name?: string;
+  /** Section names are read as program and attach types through this platform (default: Windows). */
+  readonly platform?: Platform;
 }
 
 /** Reads an object file from disk. */
-export async function openObjectFile(path: string): Promise<ObjectSpec> {
+export async function openObjectFile(path: string, options: OpenOptions = {}): Promise<ObjectSpec> {
   const bytes = await readFile(path);
-  return openObject(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { name: basename(path) });
+  return openObject(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { name: basename(path), ...options });
+}
+
+/** The program and attach type a section name gives on a platform (longest prefix wins); 0 and 0 when none matches. */
+export function programTypeOf(section: string, platform: Platform = windowsPlatform): { programType: number; attachType: number } {
+  const info = platform.sectionInfo(section);
+  return { programType: info?.programType ?? 0, attachType: info?.attachType ?? 0 };
 }
 
 /** Reads an object from its bytes. Throws ElfError, BtfError or ObjectError on malformed input. */
-export function openObject(bytes: Uint8Array, options: { name?: string } = {}): ObjectSpec {
+export function openObject(bytes: Uint8Array, options: OpenOptions = {}): ObjectSpec {
   const elf = new ElfFile(bytes);
   const btfSection = elf.section('.BTF');
   const btf = btfSection ? Btf.parse(elf.sectionData(btfSection)) : undefined;
@@ -54,10 +51,10 @@ export function openObject(bytes: Uint8Array, options: { name?: string } = {}): 
   const platformMarker = elf.section('.ebpf_for_windows') !== undefined;
   const symbols = elf.symbols();
 
-  // Maps, in file order: .maps, then legacy maps, then data sections.
+  // Maps, in file order: each .maps or legacy maps section's definitions by offset, each data section as one map.
   const maps: MapSpec[] = [];
-  const mapAt = new Map<string, number>(); // "sectionIndex:offset" -> map index
-  const btfMapSections: { section: ElfSection; defined: ReturnType<typeof readBtfMaps> }[] = [];
+  const mapAt = new Map<string, number>(); // "sectionIndex:offset" (or "sectionIndex:data") -> map index
+  const btfMapSections: { section: ElfSection; defined: DefinedMap[] }[] = [];
   for (const section of elf.sections) {
     if (section.name === '.maps') {
       const defined = readBtfMaps(elf, section, btf);
@@ -67,7 +64,8 @@ export function openObject(bytes: Uint8Array, options: { name?: string } = {}): 
         maps.push(d.spec);
       }
     } else if (section.name === 'maps' || section.name.startsWith('maps/')) {
-      for (const d of readLegacyMaps(elf, section, platformMarker)) {
+      const defined = resolveLegacyInnerMaps(readLegacyMaps(elf, section, platformMarker), section);
+      for (const d of defined) {
         mapAt.set(`${section.index}:${d.symbolOffset}`, maps.length);
         maps.push(d.spec);
       }
@@ -76,47 +74,50 @@ export function openObject(bytes: Uint8Array, options: { name?: string } = {}): 
       maps.push(dataSectionMap(elf, section));
     }
   }
-  resolveInitialValues(elf, btfMapSections, maps, mapAt);
+  for (const { section, defined } of btfMapSections) resolveInitialValues(elf, section, defined, maps, mapAt);
 
-  const mapBySymbol: Context['mapBySymbol'] = (symbol, addend, where) => {
-    const section = elf.sections[symbol.sectionIndex];
-    if (!section || symbol.sectionIndex === 0) throw new ObjectError(`lddw refers to symbol '${symbol.name}', which is not defined in this object`, where);
-    const dataIndex = mapAt.get(`${section.index}:data`);
-    if (dataIndex !== undefined) return { index: dataIndex, kind: 'value', offset: symbol.value + addend };
-    const offset = symbol.type === STT_SECTION ? addend : symbol.value;
-    const index = mapAt.get(`${section.index}:${offset}`);
-    if (index === undefined) throw new ObjectError(`lddw refers to '${symbol.name || section.name}+${offset}', which is not a map`, where);
-    return { index, kind: 'map', offset: 0 };
-  };
-
-  const code: Context['code'] = new Map();
+  const code = new Map<number, CodeSection>();
   for (const section of elf.sections) {
     if (section.type !== SHT_PROGBITS || (section.flags & SHF_EXECINSTR) === 0 || section.size === 0) continue;
-    if (section.size % INSTRUCTION_SIZE !== 0) throw new ObjectError(`code section size ${section.size} is not a multiple of 8`, { section: section.name, offset: section.offset });
-    code.set(section.index, { section, insns: decodeInstructions(elf.sectionData(section)), functions: functionsOf(section, symbols), relocations: new Map() });
+    if (section.size % INSTRUCTION_SIZE !== 0) throw new ObjectError(`code section size ${section.size} is not a multiple of 8`, { section: section.name, offset: section.size - (section.size % INSTRUCTION_SIZE) });
+    const insns = decodeInstructions(elf.sectionData(section));
+    code.set(section.index, { section, insns, functions: functionsOf(section, symbols), relocations: new Map() });
   }
   for (const { section, target } of elf.relocationSections()) {
     const entry = code.get(target.index);
     if (!entry) continue;
+    const relocations = entry.relocations as Map<number, ElfRelocation>;
     for (const relocation of elf.relocations(section)) {
-      if (relocation.offset % INSTRUCTION_SIZE !== 0 || relocation.offset + INSTRUCTION_SIZE > target.size) {
-        throw new ObjectError(`relocation at 0x${relocation.offset.toString(16)} does not point at an instruction of ${target.name}`, { section: section.name, offset: relocation.offset });
-      }
-      if (relocation.symbolIndex >= symbols.length) {
-        throw new ObjectError(`relocation at 0x${relocation.offset.toString(16)} names symbol ${relocation.symbolIndex}, which does not exist`, { section: section.name, offset: relocation.offset });
-      }
-      if (relocation.type === R_BPF_NONE) continue;
-      entry.relocations.set(relocation.offset, relocation);
+      checkCodeRelocation(relocation, section, entry, symbols);
+      if (relocation.type !== R_BPF_NONE) relocations.set(relocation.offset, relocation);
     }
   }
 
-  const context: Context = { elf, code, mapBySymbol, ext, btf };
+  const context: LinkContext = {
+    symbols,
+    code,
+    mapReference: (symbol, addend, where) => mapReference(elf, mapAt, symbol, addend, where),
+    lineInfo: bySection(ext?.lineInfo ?? []),
+    funcInfo: bySection(ext?.funcInfo ?? []),
+  };
+  // Each global function of a section other than .text is a program (a section with one function, global
+  // or not, is one program); .text holds the subprograms, unless it is the only code there is.
   const textIndex = elf.section('.text')?.index;
   const programSections = [...code.values()].filter((c) => c.section.index !== textIndex);
   const entries = programSections.length > 0
     ? programSections.flatMap((c) => c.functions.filter((f) => !f.local || c.functions.length === 1))
     : [...code.values()].flatMap((c) => c.functions);
-  const programs = entries.map((f) => linkProgram(context, f));
+  const platform = options.platform ?? windowsPlatform;
+  const programs: ProgramSpec[] = entries.map((f) => ({
+    name: f.name,
+    section: f.section.name,
+    sectionIndex: f.section.index,
+    sectionSize: f.section.size,
+    offset: f.start,
+    size: f.size,
+    ...programTypeOf(f.section.name, platform),
+    ...linkProgram(context, f),
+  }));
 
   const licenseSection = elf.section('license');
   const license = licenseSection ? new TextDecoder().decode(elf.sectionData(licenseSection)).replace(/\0.*$/s, '') : '';
@@ -132,176 +133,78 @@ export function openObject(bytes: Uint8Array, options: { name?: string } = {}): 
   };
 }
 
-function functionsOf(section: ElfSection, symbols: readonly ElfSymbol[]): CodeFunction[] {
-  const funcs = symbols
-    .filter((s) => s.sectionIndex === section.index && s.type === STT_FUNC)
-    .sort((a, b) => a.value - b.value);
-  if (funcs.length === 0) return [{ section, name: section.name, start: 0, size: section.size, local: false }];
-  return funcs.map((s, i) => {
-    if (s.value % INSTRUCTION_SIZE !== 0 || s.value >= section.size) {
-      throw new ObjectError(`function ${s.name} starts at ${s.value}, outside the instructions of its section`, { section: section.name, offset: s.value });
-    }
-    const next = funcs[i + 1]?.value ?? section.size;
-    const size = s.size > 0 ? Math.min(s.size, section.size - s.value) : next - s.value;
-    return { section, name: s.name, start: s.value, size, local: s.binding === STB_LOCAL };
-  });
+function bySection<T extends LineInfo | FuncInfo>(records: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of records) {
+    const list = out.get(r.section);
+    if (list) list.push(r);
+    else out.set(r.section, [r]);
+  }
+  return out;
 }
 
-function containing(context: Context, sectionIndex: number, offset: number, where: { section: string; offset: number }): CodeFunction {
-  const entry = context.code.get(sectionIndex);
-  const fn = entry?.functions.find((f) => offset >= f.start && offset < f.start + f.size);
-  if (!entry || !fn) throw new ObjectError(`call target 0x${offset.toString(16)} is not inside a function`, where);
-  return fn;
+/** A relocation of a code section must name a symbol and land on an instruction of the kind its type patches. */
+function checkCodeRelocation(relocation: ElfRelocation, section: ElfSection, entry: CodeSection, symbols: readonly ElfSymbol[]): void {
+  const target = entry.section;
+  // The place named is the instruction the relocation patches (what `readelf -r` lists as its offset).
+  const where = { section: target.name, offset: relocation.offset };
+  const at = `relocation at 0x${relocation.offset.toString(16)} of ${target.name} (in ${section.name})`;
+  if (relocation.offset % INSTRUCTION_SIZE !== 0 || relocation.offset + INSTRUCTION_SIZE > target.size) {
+    throw new ObjectError(`${at} does not point at an instruction`, where);
+  }
+  if (relocation.symbolIndex >= symbols.length) throw new ObjectError(`${at} names symbol ${relocation.symbolIndex}, which does not exist`, where);
+  if (relocation.type === R_BPF_NONE) return;
+  if (relocation.symbolIndex === 0) throw new ObjectError(`${at} names the null symbol`, where);
+  const insn = entry.insns[relocation.offset / INSTRUCTION_SIZE]!;
+  if (relocation.type === R_BPF_64_64) {
+    if (insn.opcode !== OPCODE_LDDW) throw new ObjectError(`${at} (R_BPF_64_64) is on opcode 0x${insn.opcode.toString(16)}, not an lddw`, where);
+  } else if (relocation.type === R_BPF_64_32) {
+    if (insn.opcode !== OPCODE_CALL || insn.src !== CALL_LOCAL) throw new ObjectError(`${at} (R_BPF_64_32) is not on a local call`, where);
+  } else {
+    throw new ObjectError(`${at} has type ${relocation.type}, which code sections do not take`, where);
+  }
 }
 
-function linkProgram(context: Context, main: CodeFunction): ProgramSpec {
-  // Pass 1: the closure of functions reachable by local calls, laid out after the program.
-  const layout: { fn: CodeFunction; base: number }[] = [{ fn: main, base: 0 }];
-  const baseOf = new Map<CodeFunction, number>([[main, 0]]);
-  let length = main.size / INSTRUCTION_SIZE;
-  // The function a local call (or an lddw of a function's address) at slot i of fn refers to;
-  // undefined when it names a function outside the object (an extern, such as a builtin memset).
-  const callTarget = (fn: CodeFunction, i: number, insn: Instruction): { fn: CodeFunction; offset: number } | undefined => {
-    const entry = context.code.get(fn.section.index)!;
-    const at = fn.start + i * INSTRUCTION_SIZE;
-    const where = { section: fn.section.name, offset: at };
-    const relocation = entry.relocations.get(at);
-    let sectionIndex = fn.section.index;
-    let offset = at + (insn.imm + 1) * INSTRUCTION_SIZE;
-    if (relocation) {
-      const symbol = context.elf.symbols()[relocation.symbolIndex]!;
-      if (symbol.sectionIndex === 0) return undefined;
-      sectionIndex = symbol.sectionIndex;
-      offset = insn.opcode === OPCODE_LDDW ? symbol.value + insn.imm : symbol.value + (insn.imm + 1) * INSTRUCTION_SIZE;
-    }
-    return { fn: containing(context, sectionIndex, offset, where), offset };
-  };
-  const isFunctionAddress = (fn: CodeFunction, i: number, insn: Instruction): boolean => {
-    if (insn.opcode !== OPCODE_LDDW) return false;
-    const relocation = context.code.get(fn.section.index)!.relocations.get(fn.start + i * INSTRUCTION_SIZE);
-    if (!relocation) return false;
-    const symbol = context.elf.symbols()[relocation.symbolIndex]!;
-    return context.code.has(symbol.sectionIndex);
-  };
-  for (let k = 0; k < layout.length; k++) {
-    const fn = layout[k]!.fn;
-    const insns = context.code.get(fn.section.index)!.insns;
-    for (let i = 0; i < fn.size / INSTRUCTION_SIZE; i++) {
-      const insn = insns[fn.start / INSTRUCTION_SIZE + i]!;
-      if (!(insn.opcode === OPCODE_CALL && insn.src === CALL_LOCAL) && !isFunctionAddress(fn, i, insn)) continue;
-      const target = callTarget(fn, i, insn)?.fn;
-      if (target && !baseOf.has(target)) {
-        baseOf.set(target, length);
-        layout.push({ fn: target, base: length });
-        length += target.size / INSTRUCTION_SIZE;
-      }
-    }
+/** The map, or the global-variable value, that an lddw relocation against `symbol` names. */
+function mapReference(elf: ElfFile, mapAt: Map<string, number>, symbol: ElfSymbol, addend: number, where: { section: string; offset: number }) {
+  const section = elf.sections[symbol.sectionIndex];
+  if (!section || symbol.sectionIndex === 0) throw new ObjectError(`lddw refers to symbol '${symbol.name}', which is not defined in this object`, where);
+  const dataIndex = mapAt.get(`${section.index}:data`);
+  if (dataIndex !== undefined) {
+    const offset = symbol.value + addend;
+    if (offset < 0 || offset >= section.size) throw new ObjectError(`lddw refers to offset ${offset} of ${section.name}, outside its ${section.size} bytes`, where);
+    return { index: dataIndex, kind: 'value' as const, offset };
   }
-
-  // Pass 2: copy the code, fixing local calls and map references.
-  const out: Instruction[] = [];
-  const mapReferences: MapReference[] = [];
-  const externCalls: { pc: number; name: string }[] = [];
-  for (const { fn, base } of layout) {
-    const entry = context.code.get(fn.section.index)!;
-    const count = fn.size / INSTRUCTION_SIZE;
-    for (let i = 0; i < count; i++) {
-      let insn = entry.insns[fn.start / INSTRUCTION_SIZE + i]!;
-      const pc = base + i;
-      const at = fn.start + i * INSTRUCTION_SIZE;
-      const where = { section: fn.section.name, offset: at };
-      if (insn.opcode === OPCODE_CALL && insn.src === CALL_LOCAL) {
-        const target = callTarget(fn, i, insn);
-        if (target) {
-          const targetPc = baseOf.get(target.fn)! + (target.offset - target.fn.start) / INSTRUCTION_SIZE;
-          insn = { ...insn, imm: targetPc - (pc + 1) };
-        } else {
-          // A call to a function this object does not define: kept as a kfunc-style call, named, for the
-          // verifier and runtime to accept (a builtin) or refuse.
-          const relocation = entry.relocations.get(at)!;
-          externCalls.push({ pc, name: context.elf.symbols()[relocation.symbolIndex]!.name });
-          insn = { ...insn, src: CALL_KFUNC, imm: 0 };
-        }
-      } else if (isFunctionAddress(fn, i, insn)) {
-        // The address of a function (a callback): PSEUDO_FUNC with a relative offset, as libbpf does.
-        const target = callTarget(fn, i, insn)!;
-        const targetPc = baseOf.get(target.fn)! + (target.offset - target.fn.start) / INSTRUCTION_SIZE;
-        out.push({ ...insn, src: PSEUDO_FUNC, imm: targetPc - (pc + 1) });
-        out.push({ ...entry.insns[fn.start / INSTRUCTION_SIZE + i + 1]!, imm: 0 });
-        i++;
-        continue;
-      } else {
-        const relocation = entry.relocations.get(at);
-        if (relocation && relocation.type !== R_BPF_64_32 && relocation.type !== R_BPF_64_ABS64) {
-          if (insn.opcode !== OPCODE_LDDW || i + 1 >= count) {
-            throw new ObjectError(`relocation of type ${relocation.type} applies to an instruction that is not an lddw`, where);
-          }
-          const symbol = context.elf.symbols()[relocation.symbolIndex]!;
-          if (relocation.type !== R_BPF_64_64) throw new ObjectError(`unsupported relocation type ${relocation.type} on lddw`, where);
-          const ref = context.mapBySymbol(symbol, insn.imm + relocation.addend, where);
-          insn = { ...insn, src: ref.kind === 'map' ? PSEUDO_MAP_FD : PSEUDO_MAP_VALUE, imm: ref.index };
-          mapReferences.push({ pc, mapIndex: ref.index, kind: ref.kind, offset: ref.offset });
-          out.push(insn);
-          const next = entry.insns[fn.start / INSTRUCTION_SIZE + i + 1]!;
-          out.push({ ...next, imm: ref.kind === 'value' ? ref.offset : 0 });
-          i++;
-          continue;
-        }
-      }
-      out.push(insn);
-    }
-  }
-
-  const lineInfo: ProgramLineInfo[] = [];
-  const functions: ProgramFunction[] = [];
-  for (const { fn, base } of layout) {
-    const pcOf = (offset: number) => (offset >= fn.start && offset < fn.start + fn.size ? base + (offset - fn.start) / INSTRUCTION_SIZE : undefined);
-    for (const l of context.ext?.lineInfo ?? []) {
-      if (l.section !== fn.section.name) continue;
-      const pc = pcOf(l.instructionOffset);
-      if (pc !== undefined) lineInfo.push({ pc, file: l.file, line: l.line, column: l.column, source: l.source });
-    }
-    const info = context.ext?.funcInfo.find((f) => f.section === fn.section.name && f.instructionOffset === fn.start);
-    functions.push({ name: fn.name, startPc: base, ...(info ? { typeId: info.typeId } : {}) });
-  }
-  lineInfo.sort((a, b) => a.pc - b.pc);
-  return {
-    name: main.name,
-    section: main.section.name,
-    sectionIndex: main.section.index,
-    offset: main.start,
-    size: main.size,
-    instructions: out,
-    lineInfo,
-    functions,
-    mapReferences,
-    externCalls,
-  };
+  const offset = symbol.type === STT_SECTION ? addend : symbol.value;
+  const index = mapAt.get(`${section.index}:${offset}`);
+  if (index === undefined) throw new ObjectError(`lddw refers to '${symbol.name || section.name}+${offset}', which is not a map`, where);
+  return { index, kind: 'map' as const, offset: 0 };
 }
 
-/** Prog-array and map-in-map initial contents: relocations in `.maps` on the `values` slots. */
-function resolveInitialValues(
-  elf: ElfFile,
-  sections: { section: ElfSection; defined: ReturnType<typeof readBtfMaps> }[],
-  maps: MapSpec[],
-  mapAt: Map<string, number>,
-): void {
-  for (const { section, defined } of sections) {
-    const relocationSection = elf.relocationSections().find((r) => r.target.index === section.index);
-    if (!relocationSection) continue;
-    const symbols = elf.symbols();
-    for (const relocation of elf.relocations(relocationSection.section)) {
-      const where = { section: relocationSection.section.name, offset: relocation.offset };
-      const owner = [...defined].reverse().find((d) => d.symbolOffset <= relocation.offset);
-      if (!owner || owner.valuesOffset === undefined) throw new ObjectError('relocation in .maps is not on a map\'s values', where);
+/** Prog-array and map-in-map initial contents: relocations in `.maps` on a map's `values` slots. */
+function resolveInitialValues(elf: ElfFile, section: ElfSection, defined: DefinedMap[], maps: MapSpec[], mapAt: Map<string, number>): void {
+  const symbols = elf.symbols();
+  for (const { section: relocationSection, target } of elf.relocationSections()) {
+    if (target.index !== section.index) continue;
+    for (const relocation of elf.relocations(relocationSection)) {
+      const where = { section: section.name, offset: relocation.offset };
+      const owner = defined.find((d) => relocation.offset >= d.symbolOffset && relocation.offset < d.symbolOffset + d.size);
+      if (!owner || owner.valuesOffset === undefined) throw new ObjectError(`relocation at 0x${relocation.offset.toString(16)} of ${section.name} is not on a map's values`, where);
       const slot = relocation.offset - owner.symbolOffset - owner.valuesOffset;
-      if (slot < 0 || slot % 8 !== 0) throw new ObjectError('relocation in .maps is not on a values slot', where);
+      if (slot < 0 || slot % 8 !== 0) throw new ObjectError(`relocation at 0x${relocation.offset.toString(16)} of ${section.name} is not on a values slot`, where);
+      const index = slot / 8;
+      if (index >= owner.spec.maxEntries) throw new ObjectError(`initial value [${index}] of map ${owner.spec.name} is past its ${owner.spec.maxEntries} entries`, where);
       const symbol = symbols[relocation.symbolIndex];
-      if (!symbol) throw new ObjectError(`relocation names symbol ${relocation.symbolIndex}, which does not exist`, where);
-      const index = mapAt.get(`${section.index}:${owner.symbolOffset}`)!;
-      const map = maps[index]!;
-      const value = { index: slot / 8, name: symbol.name, kind: symbol.type === STT_FUNC ? ('program' as const) : ('map' as const) };
-      maps[index] = { ...map, initialValues: [...(map.initialValues ?? []), value] };
+      if (!symbol || relocation.symbolIndex === 0) throw new ObjectError(`relocation names symbol ${relocation.symbolIndex}, which does not exist`, where);
+      const isProgArray = owner.spec.type === MAP_TYPE_PROG_ARRAY;
+      const symbolSection = elf.sections[symbol.sectionIndex];
+      if (isProgArray ? symbol.type !== STT_FUNC : symbolSection?.name !== '.maps') {
+        throw new ObjectError(`initial value [${index}] of map ${owner.spec.name} is '${symbol.name}', not a ${isProgArray ? 'program' : 'map'}`, where);
+      }
+      const mapIndex = mapAt.get(`${section.index}:${owner.symbolOffset}`)!;
+      const map = maps[mapIndex]!;
+      const value = { index, name: symbol.name, kind: isProgArray ? ('program' as const) : ('map' as const) };
+      maps[mapIndex] = { ...map, initialValues: [...(map.initialValues ?? []), value] };
     }
   }
 }

@@ -38,6 +38,11 @@ export interface ProgramSpec {
   readonly name: string;
   readonly section: string;
   readonly sectionIndex: number;
+  /** Bytes of the whole section (several programs may share it). */
+  readonly sectionSize: number;
+  /** Program and attach type from the section name through the platform (0, unspecified, when no prefix matches). */
+  readonly programType: number;
+  readonly attachType: number;
   /** Byte offset of the program's code in its section. */
   readonly offset: number;
   /** Bytes of the program's own code (without linked subprograms). */
@@ -80,7 +85,8 @@ export interface MapSpec {
   readonly data?: Uint8Array;
   /** .rodata maps are frozen after load. */
   readonly readOnly?: boolean;
-  /** Windows legacy definitions: the template id and inner template id. */
+  /** Windows legacy definitions: the inner template's index in the section, the template id and inner template id. */
+  readonly innerMapIndex?: number;
   readonly id?: number;
   readonly innerId?: number;
 }
@@ -107,7 +113,7 @@ export interface ObjectSpec {
   readonly sections: readonly SectionSummary[];
 }
 
-/** A malformed object: what is wrong, in which section, at which offset. */
+/** A malformed object: what is wrong, in which section, at which byte offset inside that section. */
 export class ObjectError extends FilePlaceError {
   readonly code = 'OBJECT_INVALID';
   override readonly name = 'ObjectError';

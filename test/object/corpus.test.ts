@@ -15,23 +15,29 @@ test('the ebpf-samples corpus is present', () => {
   assert.ok(objects.length >= 160, `expected the corpus under ../shared/data/ebpf-samples, found ${objects.length} objects`);
 });
 
-test('every object of the corpus opens, with at least one program', async () => {
+test('every object of the corpus opens, with at least one program', async (t) => {
   const failures: string[] = [];
   let programs = 0;
+  let maps = 0;
+  let subprograms = 0;
   for (const path of objects) {
     try {
       const object = await openObjectFile(path);
       programs += object.programs.length;
+      maps += object.maps.length;
+      subprograms += object.programs.reduce((n, p) => n + p.functions.length - 1, 0);
       if (object.programs.length === 0) failures.push(`${path}: no programs`);
     } catch (error) {
       failures.push(`${path}: ${(error as Error).message}`);
     }
   }
+  t.diagnostic(`${objects.length} objects opened: ${programs} programs (${subprograms} linked subprogram copies), ${maps} maps`);
   assert.deepEqual(failures, []);
   assert.ok(programs > 500, `only ${programs} programs found`);
 });
 
-test("each program's own instructions are its section's bytes, except the lddw and call slots linking rewrote", async () => {
+test("each program's own instructions are its section's bytes, except the lddw and call slots linking rewrote", async (t) => {
+  let slots = 0;
   for (const path of objects) {
     const object = await openObjectFile(path);
     const elf = new ElfFile(new Uint8Array(readFileSync(path)));
@@ -44,11 +50,13 @@ test("each program's own instructions are its section's bytes, except the lddw a
         if (!rewritten) assert.deepEqual(linked, insn, `${path} ${program.name} pc ${pc}`);
         else assert.equal(linked.opcode, insn.opcode, `${path} ${program.name} pc ${pc}`);
       });
+      slots += raw.length;
     }
   }
+  t.diagnostic(`${slots} program slots compared with their section bytes`);
 });
 
-test('BTF prints exactly as `bpftool btf dump file` prints it, for every corpus object with BTF', () => {
+test('BTF prints exactly as `bpftool btf dump file` prints it, for every corpus object with BTF', (t) => {
   let compared = 0;
   for (const path of objects) {
     const elf = new ElfFile(new Uint8Array(readFileSync(path)));
@@ -59,5 +67,6 @@ test('BTF prints exactly as `bpftool btf dump file` prints it, for every corpus 
     assert.equal(ours, bpftool, path);
     compared++;
   }
+  t.diagnostic(`${compared} objects with BTF printed identically to bpftool; ${objects.length - compared} have no .BTF`);
   assert.ok(compared >= 75, `only ${compared} objects had BTF`);
 });
