@@ -29,6 +29,10 @@ export interface VerificationResult {
   readonly ok: boolean;
   readonly errors: readonly VerificationError[];
   readonly instructionsExplored: number;
+  /** With `recordStates`: for each pc, the abstract state before it as printable lines (undefined: unreachable). */
+  readonly states?: readonly (readonly string[] | undefined)[];
+  /** When the program has loops and is accepted: the proven bound on loop iterations. */
+  readonly loopBound?: number;
 }
 
 /** Options of `analyse`. */
@@ -37,6 +41,8 @@ export interface AnalysisOptions {
   budget?: number;
   /** Largest packet the program type may see (default 65535). */
   maxPacket?: bigint;
+  /** Keep a printable state before each instruction in `VerificationResult.states`. */
+  recordStates?: boolean;
 }
 
 class PathError extends Error {}

@@ -1,0 +1,93 @@
+// The verifier as the rest of the platform calls it: one program of an opened object, checked against a
+// platform's program type, helpers and the object's maps. The runtime, the CLI (`ebpf show verification`,
+// `ebpf prog run`), native-module generation and the Studio all go through `verifyProgram`; nothing else
+// calls `analyse` directly.
+
+import { windowsPlatform, type Platform, type ProgramTypeSpec } from '../platform/index.ts';
+import type { ObjectSpec, ProgramLineInfo, ProgramSpec } from '../object/index.ts';
+import { analyse, type MapDescriptor, type VerificationResult } from './analysis.ts';
+
+export type { MapDescriptor, VerificationError, VerificationResult } from './analysis.ts';
+
+/** Options of `verifyProgram`. */
+export interface VerifyOptions {
+  platform?: Platform;
+  /** Verify as this program type instead of the one the section name gives (`type=` in the CLI). */
+  programType?: ProgramTypeSpec;
+  /** Keep a printable abstract state before each instruction (for `level=verbose` and the Studio). */
+  recordStates?: boolean;
+}
+
+/** One error, with the source line it comes from when the object has line info. */
+export interface LocatedError {
+  readonly pc: number;
+  readonly message: string;
+  readonly line?: ProgramLineInfo;
+}
+
+/** The verdict on one program, with everything a report or the Studio shows. */
+export interface ProgramVerification {
+  readonly program: string;
+  readonly section: string;
+  /** The program type it was verified as. */
+  readonly programType: ProgramTypeSpec;
+  readonly ok: boolean;
+  readonly errors: readonly LocatedError[];
+  /** The raw analysis result (loop bound, states, statistics as the analysis provides them). */
+  readonly analysis: VerificationResult;
+  /** Wall-clock milliseconds the analysis took. */
+  readonly milliseconds: number;
+}
+
+/** Thrown when a program cannot even be analysed: an unknown program type. */
+export class VerifyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VerifyError';
+  }
+}
+
+/** The program type `program` is verified as (its section's, or `options.programType`). */
+export function programTypeFor(program: ProgramSpec, options: VerifyOptions = {}): ProgramTypeSpec {
+  if (options.programType) return options.programType;
+  const platform = options.platform ?? windowsPlatform;
+  const type = platform.programTypeById(program.programType);
+  if (!type) throw new VerifyError(`${program.name} (section ${program.section}): the section name gives no program type; pass one (type=bind, xdp, ...)`);
+  return type;
+}
+
+/** The map descriptors the analysis checks map references against, in the object's map order. */
+export function mapDescriptors(object: ObjectSpec): MapDescriptor[] {
+  return object.maps.map((m) => ({ type: m.type, keySize: m.keySize, valueSize: m.valueSize }));
+}
+
+/** The line info entry covering `pc` (the last one at or before it). */
+export function lineAt(program: ProgramSpec, pc: number): ProgramLineInfo | undefined {
+  let found: ProgramLineInfo | undefined;
+  for (const l of program.lineInfo) {
+    if (l.pc > pc) break;
+    found = l;
+  }
+  return found;
+}
+
+/** Verifies one program of an opened object. */
+export function verifyProgram(object: ObjectSpec, program: ProgramSpec, options: VerifyOptions = {}): ProgramVerification {
+  const platform = options.platform ?? windowsPlatform;
+  const programType = programTypeFor(program, options);
+  const started = performance.now();
+  const analysis = analyse(program.instructions, programType, platform, mapDescriptors(object), {
+    ...(options.recordStates ? { recordStates: true } : {}),
+  });
+  const milliseconds = performance.now() - started;
+  const errors = analysis.errors.map((e) => {
+    const line = lineAt(program, e.pc);
+    return line ? { pc: e.pc, message: e.message, line } : { pc: e.pc, message: e.message };
+  });
+  return { program: program.name, section: program.section, programType, ok: analysis.ok, errors, analysis, milliseconds };
+}
+
+/** Verifies every program of an object. */
+export function verifyObject(object: ObjectSpec, options: VerifyOptions = {}): ProgramVerification[] {
+  return object.programs.map((p) => verifyProgram(object, p, options));
+}
