@@ -130,6 +130,38 @@ export interface LoadResult {
   readonly linkIds: number[];
 }
 
+/** An address as the application sees it. */
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** The events an application under the hook reports. */
+export type HookEvent =
+  | { kind: 'bind'; operation: 'bind' | 'unbind'; protocol: 'tcp' | 'udp'; local: Endpoint; pid: number; appId: string; listen: boolean }
+  | { kind: 'connect'; protocol: 'tcp' | 'udp'; remote: Endpoint; local?: Endpoint; pid: number }
+  | { kind: 'accept'; protocol: 'tcp' | 'udp'; local: Endpoint; remote: Endpoint; pid: number }
+  | { kind: 'sockops'; op: 'active' | 'passive' | 'deleted'; protocol: 'tcp' | 'udp'; local: Endpoint; remote: Endpoint; pid: number }
+  | { kind: 'process'; operation: 'create' | 'delete'; pid: number; parentPid: number; commandLine: string };
+
+/** What the application must do. */
+export interface HookDecision {
+  readonly allow: boolean;
+  /** Why not, naming the program (for the application's error message). */
+  readonly reason?: string;
+  /** Where to bind or connect instead (BIND_REDIRECT, a connect4 program rewriting the destination). */
+  readonly redirect?: Endpoint;
+  /** How many programs ran. */
+  readonly programs: number;
+}
+
+/** The XDP verdict on one frame. */
+export interface XdpDecision {
+  readonly action: 'pass' | 'drop' | 'tx';
+  readonly frame: Uint8Array;
+  readonly programs: number;
+}
+
 /** Every call of the API: name -> [parameters, result]. */
 export interface ApiCalls {
   status: [Record<string, never>, ServiceStatus];
@@ -154,6 +186,10 @@ export interface ApiCalls {
   'pins.get': [{ path: string }, PinInfo];
   'processes.list': [Record<string, never>, ProcessInfo[]];
   'trace.read': [{ after?: number }, { next: number; lines: { seq: number; programId: number; text: string }[] }];
+  /** An application under the Node hook reports an event; the attached programs decide. */
+  'hooks.event': [HookEvent, HookDecision];
+  /** The XDP relay presents a frame (hex) to the program attached on an interface. */
+  'hooks.xdp': [{ interfaceIndex: number; frame: string }, { action: XdpDecision['action']; frame: string; programs: number }];
 }
 
 /** A call name. */

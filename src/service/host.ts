@@ -8,6 +8,7 @@ import type { ApiCallName, ApiCalls, LinkInfo, LoadResult, MapInfo, PinInfo, Pro
 import { ApiError } from '../client/api.ts';
 import { canonicalPinPath, comparePinPaths, isUnderPinDirectory, PinPathError } from '../runtime/pin-path.ts';
 import type { RuntimeBackend } from './backend.ts';
+import { HookDispatcher, parseHookEvent } from './hooks.ts';
 import { hexBytes, optEnum, optStr, optUint, paramsObject, str, toHex, uint } from './params.ts';
 
 interface LoadRecord {
@@ -52,9 +53,11 @@ export class ServiceHost {
   private readonly runTouched = new Set<number>();
   private runTimer: NodeJS.Timeout | undefined;
   private readonly stopTrace: () => void;
+  private readonly hooks: HookDispatcher;
 
   constructor(readonly runtime: RuntimeBackend, readonly describe: () => { pid: number; home: string; socketPath: string; httpPort: number; startedAt: string }) {
     this.events.setMaxListeners(0);
+    this.hooks = new HookDispatcher(runtime, () => this.linkList());
     this.stopTrace = runtime.onTrace((programId, text) => {
       const line = { seq: ++this.traceSeq, programId, text };
       this.trace.push(line);
@@ -107,6 +110,16 @@ export class ServiceHost {
       const r = await this.chunkedTestRun(id, input);
       for (const mapId of this.runtime.programs().find((x) => x.id === id)?.mapIds ?? []) this.mapTouchedByRun(mapId);
       return { returnValue: r.returnValue.toString(), durationNs: r.durationNs, dataOut: toHex(r.dataOut), contextOut: toHex(r.contextOut) };
+    },
+    'hooks.event': async (p) => {
+      const decision = await this.hooks.dispatch(parseHookEvent(p));
+      if (decision.programs > 0) for (const link of this.links.values()) for (const mapId of this.runtime.programs().find((x) => x.id === link.programId)?.mapIds ?? []) this.mapTouchedByRun(mapId);
+      return decision;
+    },
+    'hooks.xdp': async (p) => {
+      const r = await this.hooks.xdp(uint(p, 'interfaceIndex'), hexBytes(p, 'frame', 1 << 16));
+      if (r.programs > 0) for (const link of this.links.values()) if (link.attachType === 'xdp') for (const mapId of this.runtime.programs().find((x) => x.id === link.programId)?.mapIds ?? []) this.mapTouchedByRun(mapId);
+      return { action: r.action, frame: toHex(r.frame), programs: r.programs };
     },
     'maps.list': () => this.mapList(),
     'maps.create': (p) => {
