@@ -6,6 +6,7 @@ import { bindParams, matchWord, UsageError, type ParamSpec } from './args.ts';
 import { CliError, processIo, type CliIo } from './io.ts';
 import { offlineNetshCommands, offlineToolCommands } from './offline.ts';
 import { onlineNetshCommands, onlineToolCommands } from './online.ts';
+import { verificationCommands } from './verification.ts';
 
 /** A netsh-style command: `verb noun [params]`. */
 export interface NetshCommand {
@@ -24,7 +25,7 @@ export interface ToolCommand {
   run(argv: readonly string[], io: CliIo): Promise<number>;
 }
 
-const netshCommands: readonly NetshCommand[] = [...offlineNetshCommands, ...onlineNetshCommands];
+const netshCommands: readonly NetshCommand[] = [...offlineNetshCommands, ...verificationCommands, ...onlineNetshCommands];
 // Online first: its `prog` hands `prog run FILE.o` to the offline one.
 const toolCommands: readonly ToolCommand[] = [...onlineToolCommands, ...offlineToolCommands];
 

@@ -3,6 +3,9 @@
 // `ebpf prog run`), native-module generation and the Studio all go through `verifyProgram`; nothing else
 // calls `analyse` directly.
 
+import { instructionStarts } from '../isa/disassemble.ts';
+import type { Instruction } from '../isa/instruction.ts';
+import { lookupForm } from '../isa/opcodes.ts';
 import { windowsPlatform, type Platform, type ProgramTypeSpec } from '../platform/index.ts';
 import type { ObjectSpec, ProgramLineInfo, ProgramSpec } from '../object/index.ts';
 import { analyse, type MapDescriptor, type VerificationResult } from './analysis.ts';
@@ -25,6 +28,20 @@ export interface LocatedError {
   readonly line?: ProgramLineInfo;
 }
 
+/** Figures about one verification, for reports, `--json`, benchmarks and the Studio. */
+export interface VerificationStatistics {
+  /** Instructions of the program (an lddw counts once), linked subprograms included. */
+  readonly instructions: number;
+  /** Instructions the analysis stepped through over all paths. */
+  readonly instructionsExplored: number;
+  /** Deepest byte below r10 that the code addresses with a fixed offset (loads, stores, pointers it derives). */
+  readonly stackBytes: number;
+  /** The proven bound on loop iterations (0 without loops). */
+  readonly loopBound: number;
+  /** Wall-clock milliseconds of the analysis. */
+  readonly milliseconds: number;
+}
+
 /** The verdict on one program, with everything a report or the Studio shows. */
 export interface ProgramVerification {
   readonly program: string;
@@ -37,6 +54,7 @@ export interface ProgramVerification {
   readonly analysis: VerificationResult;
   /** Wall-clock milliseconds the analysis took. */
   readonly milliseconds: number;
+  readonly statistics: VerificationStatistics;
 }
 
 /** Thrown when a program cannot even be analysed: an unknown program type. */
@@ -71,6 +89,41 @@ export function lineAt(program: ProgramSpec, pc: number): ProgramLineInfo | unde
   return found;
 }
 
+/**
+ * The deepest stack byte the code addresses at a fixed offset from r10, following registers set to
+ * `r10 + k` in program order. A static figure: offsets computed at run time are not counted.
+ */
+export function stackBytesUsed(instructions: readonly Instruction[]): number {
+  const frame = new Map<number, number>([[10, 0]]);
+  let deepest = 0;
+  const reach = (offset: number) => {
+    if (offset < deepest) deepest = offset;
+  };
+  for (const pc of instructionStarts(instructions)) {
+    const insn = instructions[pc]!;
+    const s = lookupForm(insn)?.semantics;
+    if (!s) continue;
+    const base = s.kind === 'load' ? insn.src : s.kind === 'store' || s.kind === 'atomic' ? insn.dst : undefined;
+    if (base !== undefined && frame.has(base)) reach(frame.get(base)! + insn.offset);
+    if (insn.dst === 10) continue;
+    if (s.kind === 'alu' && s.is64 && s.op === 'mov' && s.source === 'reg' && frame.has(insn.src)) {
+      frame.set(insn.dst, frame.get(insn.src)!);
+      reach(frame.get(insn.dst)!);
+    } else if (s.kind === 'alu' && s.is64 && (s.op === 'add' || s.op === 'sub') && s.source === 'imm' && frame.has(insn.dst)) {
+      frame.set(insn.dst, frame.get(insn.dst)! + (s.op === 'add' ? insn.imm : -insn.imm));
+      reach(frame.get(insn.dst)!);
+    } else if (s.kind === 'alu' || s.kind === 'endian' || s.kind === 'lddw' || s.kind === 'load') {
+      frame.delete(insn.dst);
+    } else if (s.kind === 'call') {
+      for (let r = 0; r <= 5; r++) frame.delete(r);
+    } else if (s.kind === 'atomic' && s.fetch) {
+      frame.delete(insn.src);
+      if (s.op === 'cmpxchg') frame.delete(0);
+    }
+  }
+  return deepest === 0 ? 0 : -deepest;
+}
+
 /** Verifies one program of an opened object. */
 export function verifyProgram(object: ObjectSpec, program: ProgramSpec, options: VerifyOptions = {}): ProgramVerification {
   const platform = options.platform ?? windowsPlatform;
@@ -84,7 +137,14 @@ export function verifyProgram(object: ObjectSpec, program: ProgramSpec, options:
     const line = lineAt(program, e.pc);
     return line ? { pc: e.pc, message: e.message, line } : { pc: e.pc, message: e.message };
   });
-  return { program: program.name, section: program.section, programType, ok: analysis.ok, errors, analysis, milliseconds };
+  const statistics: VerificationStatistics = {
+    instructions: [...instructionStarts(program.instructions)].length,
+    instructionsExplored: analysis.instructionsExplored,
+    stackBytes: stackBytesUsed(program.instructions),
+    loopBound: analysis.loopBound ?? 0,
+    milliseconds,
+  };
+  return { program: program.name, section: program.section, programType, ok: analysis.ok, errors, analysis, milliseconds, statistics };
 }
 
 /** Verifies every program of an object. */
