@@ -4,9 +4,9 @@
 
 import { bindParams, matchWord, UsageError, type ParamSpec } from './args.ts';
 import { CliError, processIo, type CliIo } from './io.ts';
+import { nativeNetshCommands, nativeToolCommands } from './native.ts';
 import { offlineNetshCommands, offlineToolCommands } from './offline.ts';
 import { onlineNetshCommands, onlineToolCommands } from './online.ts';
-import { verificationCommands } from './verification.ts';
 
 /** A netsh-style command: `verb noun [params]`. */
 export interface NetshCommand {
@@ -25,9 +25,9 @@ export interface ToolCommand {
   run(argv: readonly string[], io: CliIo): Promise<number>;
 }
 
-const netshCommands: readonly NetshCommand[] = [...offlineNetshCommands, ...verificationCommands, ...onlineNetshCommands];
+const netshCommands: readonly NetshCommand[] = [...offlineNetshCommands, ...nativeNetshCommands, ...onlineNetshCommands];
 // Online first: its `prog` hands `prog run FILE.o` to the offline one.
-const toolCommands: readonly ToolCommand[] = [...onlineToolCommands, ...offlineToolCommands];
+const toolCommands: readonly ToolCommand[] = [...onlineToolCommands, ...offlineToolCommands, ...nativeToolCommands];
 
 function usage(): string {
   const lines = ['Usage: ebpf <command> [arguments] [--json]', '', 'netsh ebpf commands (parameters positional or tag=value; words may be abbreviated):'];

@@ -10,14 +10,17 @@ import { windowsPlatform } from '../platform/index.ts';
 import { UsageError } from './args.ts';
 import { CliError, type CliIo } from './io.ts';
 import type { NetshCommand, ToolCommand } from './main.ts';
+import { formatNativeWritten, nativeWrittenJson, openNativeArgument, writeNativeModule } from './native.ts';
 import { formatDisassembly, formatSections, helperNaming, listedPrograms, programStatistics, programTypeName } from './sections.ts';
 
 const platform = windowsPlatform;
 
-/** Opens an object named on the command line, with netsh's error for a missing file. */
+/** Opens an object (or a native module) named on the command line, with netsh's error for a missing file. */
 export async function openObjectArgument(io: CliIo, file: string): Promise<ObjectSpec> {
   const path = resolve(io.cwd, file);
   if (!existsSync(path)) throw new CliError(`error: No such file or directory opening ${file}`, 'FILE_NOT_FOUND');
+  const native = openNativeArgument(file, path);
+  if (native) return native;
   try {
     return await openObjectFile(path);
   } catch (error) {
@@ -102,15 +105,17 @@ const showDisassembly: NetshCommand = {
 
 const build: ToolCommand = {
   name: 'build',
-  usage: 'build FILE.c [-o OUT.o] [-I DIR]...',
-  summary: 'Compiles a C program with clang against the eBPF for Windows headers.',
+  usage: 'build FILE.c [-o OUT.o] [-I DIR]... [--native]',
+  summary: 'Compiles a C program with clang against the eBPF for Windows headers (--native: and to a signed native module).',
   async run(argv, io) {
     let source: string | undefined;
     let output: string | undefined;
+    let native = false;
     const includeDirs: string[] = [];
     for (let i = 0; i < argv.length; i++) {
       const arg = argv[i]!;
-      if (arg === '-o' || arg === '--output' || arg === '-I') {
+      if (arg === '--native') native = true;
+      else if (arg === '-o' || arg === '--output' || arg === '-I') {
         const value = argv[++i];
         if (value === undefined) throw new UsageError(`build: ${arg} needs a value`);
         if (arg === '-I') includeDirs.push(resolve(io.cwd, value));
@@ -122,13 +127,17 @@ const build: ToolCommand = {
     }
     if (!source) throw new UsageError(`build: which C file? (usage: ebpf ${this.usage})`);
     const sourcePath = resolve(io.cwd, source);
-    const outPath = output ? resolve(io.cwd, output) : sourcePath.replace(/\.c$/, '') + '.o';
+    // With --native, `-o X.wasm` names the module (the object goes beside it); otherwise -o names the object.
+    const nativeOut = native && output?.endsWith('.wasm') ? resolve(io.cwd, output) : undefined;
+    const outPath = nativeOut ? nativeOut.replace(/\.wasm$/, '.o') : output ? resolve(io.cwd, output) : sourcePath.replace(/\.c$/, '') + '.o';
     const { objectPath } = await compileC(sourcePath, { outPath, includeDirs });
     const object = await openObjectFile(objectPath);
+    const written = native ? writeNativeModule(io, objectPath, nativeOut ?? objectPath.replace(/\.o$/, '') + '.wasm', {}) : undefined;
     if (io.json) {
-      io.out(JSON.stringify({ object: objectPath, programs: object.programs.map((p) => ({ section: p.section, name: p.name })) }) + '\n');
+      io.out(JSON.stringify({ object: objectPath, programs: object.programs.map((p) => ({ section: p.section, name: p.name })), ...(written ? { native: nativeWrittenJson(written) } : {}) }) + '\n');
     } else {
       io.out(`Built ${objectPath}: ${object.programs.map((p) => `${p.name} (${p.section})`).join(', ')}\n`);
+      if (written) io.out(formatNativeWritten(written));
     }
     return 0;
   },

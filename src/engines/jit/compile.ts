@@ -414,14 +414,28 @@ function functionEntries(insns: readonly Instruction[]): number[] {
 
 /** Compiles a validated program to a WebAssembly module exporting `run(r1, r2, r10, stackBase) -> r0`. */
 export function compileToWasm(insns: readonly Instruction[], options: CompileOptions): Uint8Array<ArrayBuffer> {
-  assertValid(insns);
-  const entries = functionEntries(insns);
-  const functionIndex = new Map(entries.map((pc, i) => [pc, FUNCTIONS_BASE + 1 + i]));
-  const subprograms = entries.map((pc) => ({ type: TYPE_SUB, body: new FunctionCompiler(insns, buildGraph(insns, pc), functionIndex, options).compile() }));
-  // The entry point: set the stack base, then call the program's own function with r3-r5 zero.
-  const main = new FunctionBody([]);
-  main.get(3).withIndex(WASM.globalSet, GLOBAL_BASE);
-  main.get(0).get(1).i64(0n).i64(0n).i64(0n).get(2).withIndex(WASM.call, functionIndex.get(0)!);
+  return compileProgramsToWasm([{ instructions: insns, exportName: 'run' }], options);
+}
+
+/**
+ * Compiles several validated programs into one module (native modules carry every program of an object
+ * in one): each is exported under its own name with the signature of `run`, and they share the types,
+ * the imports and the stack-base global, which every entry sets before it calls anything.
+ */
+export function compileProgramsToWasm(programs: readonly { instructions: readonly Instruction[]; exportName: string }[], options: CompileOptions): Uint8Array<ArrayBuffer> {
+  const functions: { type: number; body: FunctionBody; export?: string }[] = [];
+  for (const { instructions: insns, exportName } of programs) {
+    assertValid(insns);
+    const entries = functionEntries(insns);
+    const first = FUNCTIONS_BASE + functions.length + 1;
+    const functionIndex = new Map(entries.map((pc, i) => [pc, first + i]));
+    const subprograms = entries.map((pc) => ({ type: TYPE_SUB, body: new FunctionCompiler(insns, buildGraph(insns, pc), functionIndex, options).compile() }));
+    // The entry point: set the stack base, then call the program's own function with r3-r5 zero.
+    const main = new FunctionBody([]);
+    main.get(3).withIndex(WASM.globalSet, GLOBAL_BASE);
+    main.get(0).get(1).i64(0n).i64(0n).i64(0n).get(2).withIndex(WASM.call, functionIndex.get(0)!);
+    functions.push({ type: TYPE_MAIN, body: main, export: exportName }, ...subprograms);
+  }
   return encodeModule({
     types: [
       { params: [I64, I64, I64, I64], results: [I64] },
@@ -432,6 +446,6 @@ export function compileToWasm(insns: readonly Instruction[], options: CompileOpt
     ],
     imports: [{ name: 'helper', type: TYPE_HELPER }, { name: 'fault', type: TYPE_FAULT }, { name: 'lookup', type: TYPE_LOOKUP }],
     globals: [{ type: I64, mutable: true, init: 0n }],
-    functions: [{ type: TYPE_MAIN, body: main, export: 'run' }, ...subprograms],
+    functions,
   });
 }

@@ -7,7 +7,7 @@ import { ExecutionError, type Engine, type ExecutableProgram, type ExecutionEnvi
 import { compileToWasm, FAULT_CALL_DEPTH, FAULT_OUT_OF_BOUNDS, type CompileOptions } from './compile.ts';
 
 export { JitError } from './cfg.ts';
-export { compileToWasm } from './compile.ts';
+export { compileProgramsToWasm, compileToWasm } from './compile.ts';
 
 type RunExport = (r1: bigint, r2: bigint, r10: bigint, base: bigint) => bigint;
 
@@ -16,8 +16,8 @@ class CompiledProgram implements PreparedProgram {
   private readonly stack: ProgramStack;
   private invocation: Invocation = { context: 0 };
 
-  constructor(program: ExecutableProgram, environment: ExecutionEnvironment, options: CompileOptions) {
-    const bytes = compileToWasm(program.instructions, options);
+  /** `code`: the compiled module and the export that runs this program (a native module holds several). */
+  constructor(program: ExecutableProgram, environment: ExecutionEnvironment, code: { module: WebAssembly.Module; entry: string }) {
     const describe = (pc: number) => {
       try {
         return formatAssemblerInstruction(program.instructions, pc);
@@ -52,8 +52,8 @@ class CompiledProgram implements PreparedProgram {
         throw new ExecutionError('HELPER_FAILED', pc, `helper 1 failed: ${(error as Error).message}`);
       }
     };
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: environment.arena.memory, helper, fault, lookup } });
-    this.runExport = instance.exports.run as RunExport;
+    const instance = new WebAssembly.Instance(code.module, { env: { memory: environment.arena.memory, helper, fault, lookup } });
+    this.runExport = instance.exports[code.entry] as RunExport;
     this.stack = new ProgramStack(environment.arena);
   }
 
@@ -74,6 +74,17 @@ export function createJit(options: Partial<CompileOptions> = {}): Engine {
   const compileOptions: CompileOptions = { checked: options.checked ?? true };
   return {
     name: 'jit',
-    prepare: (program, environment) => new CompiledProgram(program, environment, compileOptions),
+    prepare: (program, environment) => new CompiledProgram(program, environment, { module: new WebAssembly.Module(compileToWasm(program.instructions, compileOptions)), entry: 'run' }),
   };
+}
+
+/**
+ * Runs a program already compiled by `compileProgramsToWasm` (a native module's code): `entry` is its
+ * export, `program.instructions` are only used to describe faults.
+ */
+export function prepareCompiled(module: WebAssembly.Module, entry: string, program: ExecutableProgram, environment: ExecutionEnvironment): PreparedProgram {
+  if (!WebAssembly.Module.exports(module).some((e) => e.name === entry && e.kind === 'function')) {
+    throw new ExecutionError('BAD_INSTRUCTION', -1, `the compiled module exports no function '${entry}'`);
+  }
+  return new CompiledProgram(program, environment, { module, entry });
 }
