@@ -1,12 +1,13 @@
 // Commands that work on files alone, with no service: `build`, `show sections`, `show disassembly`,
 // and `prog run` on an object file.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compileC } from '../build/clang.ts';
 import { formatVerifierInstruction, instructionStarts } from '../isa/disassemble.ts';
 import { openObjectFile, type ObjectSpec, type ProgramSpec } from '../object/index.ts';
 import { windowsPlatform } from '../platform/index.ts';
+import { Runtime, RuntimeError } from '../runtime/runtime.ts';
 import { UsageError } from './args.ts';
 import { CliError, type CliIo } from './io.ts';
 import type { NetshCommand, ToolCommand } from './main.ts';
@@ -145,45 +146,175 @@ const build: ToolCommand = {
 
 const prog: ToolCommand = {
   name: 'prog',
-  usage: 'prog run FILE.o [section] [program] [data_in=F] [ctx_in=F] [repeat=N] [--engine interpreter|jit]',
-  summary: 'Test-runs a program of an object file (after verification).',
+  usage: 'prog run FILE.o [section] [program] [data_in=F] [ctx_in=F] [data_out=F] [ctx_out=F] [repeat=N] [cpu=N] [execution=jit|interpret] [--maps]',
+  summary: 'Loads an object (every program verified), test-runs one program with live maps, and shows what it left in them.',
   async run(argv, io) {
     const [sub, file, ...rest] = argv;
     if (sub !== 'run') throw new UsageError(`prog: unknown subcommand '${sub ?? ''}' (usage: ebpf ${this.usage})`);
     if (!file) throw new UsageError(`prog run: which object file? (usage: ebpf ${this.usage})`);
     const object = await openObjectArgument(io, file);
-    const positional: string[] = [];
-    for (let i = 0; i < rest.length; i++) {
-      const arg = rest[i]!;
-      const eq = arg.indexOf('=');
-      if (arg === '--engine') {
-        const engine = rest[++i];
-        if (engine !== 'interpreter' && engine !== 'jit') throw new UsageError(`prog run: --engine takes interpreter or jit, not '${engine ?? ''}'`);
-      } else if (eq > 0) {
-        const [tag, value] = [arg.slice(0, eq), arg.slice(eq + 1)];
-        if (tag === 'data_in' || tag === 'ctx_in') {
-          if (!existsSync(resolve(io.cwd, value))) throw new CliError(`error: No such file or directory opening ${value}`, 'FILE_NOT_FOUND');
-        } else if (tag === 'repeat') {
-          if (!/^[1-9]\d*$/.test(value) || Number(value) > 1_000_000) throw new UsageError(`prog run: repeat must be 1-1000000, not '${value}'`);
-        } else {
-          throw new UsageError(`prog run: unknown parameter '${tag}' (data_in, ctx_in, repeat, --engine)`);
-        }
-      } else if (positional.length < 2) {
-        positional.push(arg);
-      } else {
-        throw new UsageError(`prog run: unexpected '${arg}' (usage: ebpf ${this.usage})`);
-      }
-    }
-    const programs = selectPrograms(object, positional[0], positional[1]);
-    const program = programs[0]!;
-    // Nothing runs that the verifier has not accepted, and the verifier has not landed yet.
-    throw new CliError(
-      `error: ${program.name} (section ${program.section}) has not been verified, and unverified programs are never run: ` +
-        'the verifier is not part of this build yet',
-      'NOT_VERIFIED',
-    );
+    const options = parseRunArguments(rest, io, this.usage);
+    const program = selectPrograms(object, options.positional[0], options.positional[1])[0]!;
+    await runObjectProgram(io, resolve(io.cwd, file), object, program, options);
+    return 0;
   },
 };
+
+interface RunArguments {
+  positional: string[];
+  files: Map<string, string>;
+  repeat: number;
+  cpu: number;
+  execution: 'jit' | 'interpret';
+  maps: boolean;
+}
+
+const FILE_TAGS = ['data_in', 'ctx_in', 'data_out', 'ctx_out'];
+
+function parseRunArguments(rest: readonly string[], io: CliIo, usage: string): RunArguments {
+  const options: RunArguments = { positional: [], files: new Map(), repeat: 1, cpu: 0, execution: 'jit', maps: false };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const eq = arg.indexOf('=');
+    if (arg === '--maps') {
+      options.maps = true;
+    } else if (arg === '--engine') {
+      // The engine by its own name (interpreter, jit): the same choice as execution=.
+      const engine = rest[++i];
+      if (engine !== 'interpreter' && engine !== 'jit') throw new UsageError(`prog run: --engine takes interpreter or jit, not '${engine ?? ''}'`);
+      options.execution = engine === 'jit' ? 'jit' : 'interpret';
+    } else if (eq > 0) {
+      const [tag, value] = [arg.slice(0, eq), arg.slice(eq + 1)];
+      if (FILE_TAGS.includes(tag)) {
+        if (tag.endsWith('_in') && !existsSync(resolve(io.cwd, value))) throw new CliError(`error: No such file or directory opening ${value}`, 'FILE_NOT_FOUND');
+        options.files.set(tag, value);
+      } else if (tag === 'repeat') {
+        if (!/^[1-9]\d*$/.test(value) || Number(value) > 1_000_000) throw new UsageError(`prog run: repeat must be 1-1000000, not '${value}'`);
+        options.repeat = Number(value);
+      } else if (tag === 'cpu') {
+        if (!/^\d+$/.test(value)) throw new UsageError(`prog run: cpu must be a CPU number, not '${value}'`);
+        options.cpu = Number(value);
+      } else if (tag === 'execution') {
+        if (value !== 'jit' && value !== 'interpret') throw new UsageError(`prog run: execution takes jit or interpret, not '${value}'`);
+        options.execution = value;
+      } else {
+        throw new UsageError(`prog run: unknown parameter '${tag}' (data_in, ctx_in, data_out, ctx_out, repeat, cpu, execution, --maps)`);
+      }
+    } else if (arg.startsWith('-')) {
+      throw new UsageError(`prog run: unknown option '${arg}' (usage: ebpf ${usage})`);
+    } else if (options.positional.length < 2) {
+      options.positional.push(arg);
+    } else {
+      throw new UsageError(`prog run: unexpected '${arg}' (usage: ebpf ${usage})`);
+    }
+  }
+  return options;
+}
+
+/** Loads the object into a fresh runtime (verifying every program), runs `program`, prints the result and, with --maps, every map. */
+async function runObjectProgram(io: CliIo, path: string, object: ObjectSpec, program: ProgramSpec, options: RunArguments): Promise<void> {
+  const runtime = new Runtime();
+  const traces: string[] = [];
+  runtime.onTrace((_, line) => void traces.push(line));
+  let loaded;
+  try {
+    loaded = await runtime.loadObject(path, { execution: options.execution });
+  } catch (error) {
+    if (error instanceof RuntimeError) throw new CliError(`error: ${error.message}`, error.code);
+    throw error;
+  }
+  const id = loaded.programIds[object.programs.indexOf(program)]!;
+  const read = (tag: string) => (options.files.has(tag) ? new Uint8Array(readFileSync(resolve(io.cwd, options.files.get(tag)!))) : undefined);
+  const dataIn = read('data_in');
+  const contextIn = read('ctx_in');
+  let result;
+  try {
+    result = runtime.testRun(id, { repeat: options.repeat, cpu: options.cpu, ...(dataIn ? { dataIn } : {}), ...(contextIn ? { contextIn } : {}) });
+  } catch (error) {
+    if (error instanceof RuntimeError) throw new CliError(`error: ${error.message}`, error.code);
+    throw error;
+  }
+  if (options.files.has('data_out')) writeFileSync(resolve(io.cwd, options.files.get('data_out')!), result.dataOut);
+  if (options.files.has('ctx_out')) writeFileSync(resolve(io.cwd, options.files.get('ctx_out')!), result.contextOut);
+  const maps = options.maps ? mapContents(runtime, loaded.mapIds) : [];
+  if (io.json) {
+    io.out(JSON.stringify({
+      program: { name: program.name, section: program.section, execution: options.execution },
+      returnValue: Number(BigInt.asIntN(64, result.returnValue)),
+      durationNs: Math.round(result.durationNs),
+      repeat: options.repeat,
+      dataOut: Buffer.from(result.dataOut).toString('hex'),
+      contextOut: Buffer.from(result.contextOut).toString('hex'),
+      ...(traces.length ? { trace: traces } : {}),
+      ...(options.maps ? { maps } : {}),
+    }, null, 2) + '\n');
+    return;
+  }
+  let text = `Return value: ${BigInt.asIntN(64, result.returnValue)}\n`;
+  text += `Duration${options.repeat > 1 ? ' (average of ' + options.repeat + ' runs)' : ''}: ${Math.round(result.durationNs)} ns (${options.execution === 'jit' ? 'JIT' : 'INTERPRET'})\n`;
+  for (const line of traces) text += `trace: ${line}\n`;
+  for (const map of maps) text += formatMapContents(map);
+  io.out(text);
+}
+
+/** What --maps shows of one map. */
+interface MapContents {
+  name: string;
+  type: string;
+  id: number;
+  /** Entries, decoded through BTF where the map has it (hex strings otherwise). */
+  entries: { key: unknown; value: unknown }[];
+  /** Array entries left out because every byte of their value is zero. */
+  zeroEntries?: number;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+function mapContents(runtime: Runtime, mapIds: readonly number[]): MapContents[] {
+  return mapIds.map((id) => {
+    const info = runtime.maps().find((m) => m.id === id)!;
+    const map = runtime.map(id);
+    const type = map.definition.type;
+    const perCpu = type.perCpu && !type.keyless && type.name !== 'BPF_MAP_TYPE_PERF_EVENT_ARRAY';
+    const decodeValue = (value: Uint8Array): unknown => {
+      if (!perCpu) return runtime.decode(id, 'value', value) ?? hex(value);
+      const stride = value.length / runtime.cpuCount;
+      return Array.from({ length: runtime.cpuCount }, (_, cpu) => {
+        const slice = value.subarray(cpu * stride, cpu * stride + map.definition.valueSize);
+        return runtime.decode(id, 'value', slice) ?? hex(slice);
+      });
+    };
+    const entries: { key: unknown; value: unknown }[] = [];
+    let zeroEntries = 0;
+    for (const { key, value } of runtime.entries(id, 100_000)) {
+      if (type.isArray && value.every((b) => b === 0)) {
+        zeroEntries++;
+        continue;
+      }
+      const decodedKey = type.keyless ? (type.name === 'BPF_MAP_TYPE_PERF_EVENT_ARRAY' ? new DataView(key.buffer, key.byteOffset).getUint32(0, true) : entries.length) : (runtime.decode(id, 'key', key) ?? hex(key));
+      entries.push({ key: decodedKey, value: decodeValue(value) });
+    }
+    return { name: info.name, type: info.type, id, entries, ...(zeroEntries ? { zeroEntries } : {}) };
+  });
+}
+
+/** A decoded value as one line: `{ id: 4242, name: "node.exe", count: 3 }`. */
+export function formatDecoded(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(formatDecoded).join(', ')}]`;
+  if (value !== null && typeof value === 'object') return `{ ${Object.entries(value).map(([k, v]) => `${k}: ${formatDecoded(v)}`).join(', ')} }`;
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+function formatMapContents(map: MapContents): string {
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const keyWord = map.type === 'perf_event_array' ? 'cpu' : ['queue', 'stack', 'ringbuf'].includes(map.type) ? '#' : 'key';
+  let text = `\nmap ${map.name} (${map.type}, id ${map.id}): ${count(map.entries.length, map.type === 'ringbuf' || map.type === 'perf_event_array' ? 'record' : 'entry').replace('entrys', 'entries')}`;
+  text += map.zeroEntries ? ` (and ${count(map.zeroEntries, 'zero entry').replace('entrys', 'entries')} not shown)\n` : '\n';
+  for (const entry of map.entries) text += `  ${keyWord}${keyWord === '#' ? '' : ' '}${formatDecoded(entry.key)}: ${formatDecoded(entry.value)}\n`;
+  return text;
+}
 
 /** netsh-style commands that need no service. */
 export const offlineNetshCommands: NetshCommand[] = [showSections, showDisassembly];

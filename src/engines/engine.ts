@@ -15,9 +15,18 @@ export type HelperFunction = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5
 export interface Invocation {
   /** Arena address of the context (r1 at entry). */
   readonly context: number;
-  /** Set by the tail-call helper: the program to run after this one returns (Windows semantics, spec §6.3). */
-  tailCall?: { programArray: number; index: number };
+  /**
+   * Set by the tail-call helper: the id of the program to run after this one returns (Windows semantics,
+   * spec §6.3). Engines stop the running program as soon as helper 5 returns 0, as uBPF's unwind index and
+   * bpf2c's `if (r0 == 0) return 0;` do; the runtime then runs this program with the same context.
+   */
+  tailCall?: number;
+  /** Tail calls made so far in this invocation (at most 33). */
+  tailCalls?: number;
 }
+
+/** The tail-call helper's id: when it returns 0 the calling program returns 0 at once. */
+export const TAIL_CALL_HELPER = 5;
 
 /** The runtime as an engine sees it. */
 export interface ExecutionEnvironment {
@@ -43,6 +52,8 @@ export interface ExecutableProgram {
 export interface PreparedProgram {
   /** Runs the program once with r1 = `context` (an arena address, or any value for raw test programs) and returns r0. */
   run(context: bigint, options?: RunOptions): bigint;
+  /** Gives back what the program holds in the arena (its stack); it must not run afterwards. */
+  dispose?(): void;
 }
 
 /** Extra entry registers, for raw programs such as the conformance suite's (r1 = memory, r2 = its length). */

@@ -26,6 +26,11 @@ export interface HelperHost {
   tailCall(invocation: Invocation, programArray: BpfMap, index: number): number;
   /** The [start, end) of the context's data, when the program type has data pointers. */
   contextData(context: number): [number, number] | undefined;
+  /**
+   * Program-side lookup through the runtime, which knows what maps of maps hold (the inner map's handle
+   * is what a program gets) and refuses program arrays; without it, the map's own lookup.
+   */
+  lookup?(map: BpfMap, keyAddress: number): number;
 }
 
 /** Thrown inside a helper for an argument no verified program could pass (a range outside the arena). */
@@ -138,15 +143,21 @@ function cString(host: HelperHost, address: bigint, size: bigint, what: string):
 }
 
 const IMPLEMENTATIONS: ReadonlyMap<number, Implementation> = new Map<number, Implementation>([
-  [1, (host, m, key) => BigInt(map(host, m).lookupAddress(range(host, key, BigInt(map(host, m).definition.keySize), 'map key')[0]))],
+  [1, (host, m, key) => {
+    const target = map(host, m);
+    const [k] = range(host, key, BigInt(target.definition.keySize), 'map key');
+    return BigInt(host.lookup ? host.lookup(target, k) : target.lookupAddress(k));
+  }],
   [2, (host, m, key, value, flags) => {
     const target = map(host, m);
+    if (target.definition.type.valueKind !== 'data') return EINVAL; // programs and maps are stored from user mode only
     range(host, key, BigInt(target.definition.keySize), 'map key');
     range(host, value, BigInt(target.definition.valueSize), 'map value');
     return BigInt(target.updateFromProgram(Number(key), Number(value), Number(BigInt.asUintN(32, flags))));
   }],
   [3, (host, m, key) => {
     const target = map(host, m);
+    if (target.definition.type.valueKind !== 'data') return EINVAL;
     const [k, n] = range(host, key, BigInt(target.definition.keySize), 'map key');
     try {
       target.delete(host.arena.read(k, n));
@@ -155,7 +166,11 @@ const IMPLEMENTATIONS: ReadonlyMap<number, Implementation> = new Map<number, Imp
       return errno(error);
     }
   }],
-  [4, (host, m, key) => BigInt(map(host, m).lookupAndDeleteFromProgram(range(host, key, BigInt(map(host, m).definition.keySize), 'map key')[0]))],
+  [4, (host, m, key) => {
+    const target = map(host, m);
+    if (target.definition.type.valueKind !== 'data') return 0n;
+    return BigInt(target.lookupAndDeleteFromProgram(range(host, key, BigInt(target.definition.keySize), 'map key')[0]));
+  }],
   [5, (host, _ctx, programArray, index, _r4, _r5, invocation) => BigInt(host.tailCall(invocation, map(host, programArray), Number(BigInt.asUintN(32, index))))],
   [6, () => BigInt(randomInt(0, 0x100000000))],
   [7, () => process.hrtime.bigint() - bootOrigin],

@@ -1,10 +1,9 @@
 // Test runs with bpf_prog_test_run_opts semantics (spec §4.1): a context of the program type built in
 // the arena from `contextIn`, the data (`dataIn`) placed where the context's data pointers say (for bind,
-// the app id between app_id_start and app_id_end; for xdp, the packet), the program run `repeat` times,
-// then the data and context copied back out. And the relocation that turns an object's map references
-// into the addresses engines use.
+// the app id between app_id_start and app_id_end; for xdp, the packet, after 256 bytes of headroom), the
+// program run `repeat` times, then the data and context copied back out. And the relocation that turns
+// an object's map references into the addresses engines use.
 
-import type { PreparedProgram } from '../engines/engine.ts';
 import type { Instruction } from '../isa/instruction.ts';
 import { PSEUDO_IMM64, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from '../isa/opcodes.ts';
 import type { ProgramTypeSpec } from '../platform/index.ts';
@@ -14,6 +13,8 @@ import type { Arena } from './arena.ts';
 export const MAX_TEST_DATA = 65535;
 /** Most repetitions of one test run. */
 export const MAX_TEST_REPEAT = 1_000_000;
+/** Bytes before an XDP packet that bpf_xdp_adjust_head may grow it into (XDP_PACKET_HEADROOM). */
+export const XDP_HEADROOM = 256;
 
 /** A test run that cannot start: what is wrong with its input. */
 export class TestRunError extends Error {
@@ -26,6 +27,8 @@ export interface TestRunInput {
   contextIn?: Uint8Array;
   dataIn?: Uint8Array;
   repeat?: number;
+  /** Room for the data out (bpf_prog_test_run_opts' data_size_out): longer data comes back cut, marked `dataTruncated`. */
+  dataSizeOut?: number;
 }
 
 /** What a test run returns. */
@@ -33,12 +36,20 @@ export interface TestRunResult {
   returnValue: bigint;
   /** Average nanoseconds per run. */
   durationNs: number;
+  /** The data after the run: for xdp the packet as the program left it (bpf_xdp_adjust_head moves its start). */
   dataOut: Uint8Array;
   contextOut: Uint8Array;
+  /** True when the data out was longer than `dataSizeOut` and was cut. */
+  dataTruncated?: boolean;
 }
 
-/** Runs a prepared program as bpf_prog_test_run does. Bad input changes nothing and throws TestRunError. */
-export function testRun(prepared: PreparedProgram, arena: Arena, type: ProgramTypeSpec, input: TestRunInput): TestRunResult {
+/** Something a test run can run: a prepared program, or the runtime's invocation of one (tail calls included). */
+export interface Runnable {
+  run(context: bigint): bigint;
+}
+
+/** Checks a test run's input against the program type; throws TestRunError before anything is allocated. */
+export function checkTestRunInput(type: ProgramTypeSpec, input: TestRunInput): { repeat: number; contextIn: Uint8Array; dataIn: Uint8Array } {
   const repeat = input.repeat ?? 1;
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_TEST_REPEAT) throw new TestRunError(`repeat must be 1-${MAX_TEST_REPEAT}, not ${repeat}`);
   const contextIn = input.contextIn ?? new Uint8Array(type.contextSize);
@@ -48,12 +59,26 @@ export function testRun(prepared: PreparedProgram, arena: Arena, type: ProgramTy
   const dataIn = input.dataIn ?? new Uint8Array(0);
   if (dataIn.length > MAX_TEST_DATA) throw new TestRunError(`data_in is ${dataIn.length} bytes; at most ${MAX_TEST_DATA} are accepted`);
   if (dataIn.length > 0 && type.dataOffset < 0) throw new TestRunError(`${type.name} programs take no data (their context has no data pointers)`);
+  if (input.dataSizeOut !== undefined && (!Number.isInteger(input.dataSizeOut) || input.dataSizeOut < 0 || input.dataSizeOut > MAX_TEST_DATA + XDP_HEADROOM)) {
+    throw new TestRunError(`data_size_out must be 0-${MAX_TEST_DATA + XDP_HEADROOM}, not ${input.dataSizeOut}`);
+  }
+  return { repeat, contextIn, dataIn };
+}
 
+/**
+ * Runs a program as bpf_prog_test_run does. Bad input changes nothing and throws TestRunError.
+ * `packet` learns where the packet buffer is (for bpf_xdp_adjust_head) before the first run.
+ */
+export function testRun(program: Runnable, arena: Arena, type: ProgramTypeSpec, input: TestRunInput, packet?: (start: number, end: number) => void): TestRunResult {
+  const { repeat, contextIn, dataIn } = checkTestRunInput(type, input);
+  const headroom = type.name === 'xdp' ? XDP_HEADROOM : 0;
   const context = arena.alloc(type.contextSize);
-  const data = arena.alloc(Math.max(dataIn.length, 1));
+  const buffer = arena.alloc(Math.max(headroom + dataIn.length, 1));
+  const data = buffer + headroom;
   try {
     arena.write(context, contextIn);
     arena.write(data, dataIn);
+    packet?.(buffer, data + dataIn.length);
     const placePointers = () => {
       if (type.dataOffset >= 0) arena.view.setBigUint64(context + type.dataOffset, BigInt(data), true);
       if (type.dataEndOffset >= 0) arena.view.setBigUint64(context + type.dataEndOffset, BigInt(data + dataIn.length), true);
@@ -63,16 +88,26 @@ export function testRun(prepared: PreparedProgram, arena: Arena, type: ProgramTy
     const start = process.hrtime.bigint();
     for (let i = 0; i < repeat; i++) {
       placePointers();
-      returnValue = prepared.run(BigInt(context));
+      returnValue = program.run(BigInt(context));
     }
     const durationNs = Number(process.hrtime.bigint() - start) / repeat;
+    // The data the context's pointers delimit after the run (xdp may have moved its start).
+    let [outStart, outEnd] = [data, data + dataIn.length];
+    if (type.dataOffset >= 0 && type.dataEndOffset >= 0) {
+      const s = Number(arena.view.getBigUint64(context + type.dataOffset, true));
+      const e = Number(arena.view.getBigUint64(context + type.dataEndOffset, true));
+      if (s >= buffer && s <= e && e <= data + dataIn.length) [outStart, outEnd] = [s, e];
+    }
+    let dataOut = arena.read(outStart, outEnd - outStart);
+    const dataTruncated = input.dataSizeOut !== undefined && dataOut.length > input.dataSizeOut;
+    if (dataTruncated) dataOut = dataOut.slice(0, input.dataSizeOut);
     const contextOut = arena.read(context, type.contextSize);
     // Arena addresses mean nothing outside: the pointer fields come back as zero.
     for (const offset of [type.dataOffset, type.dataEndOffset, type.metaOffset]) if (offset >= 0) contextOut.fill(0, offset, offset + 8);
-    return { returnValue, durationNs, dataOut: arena.read(data, dataIn.length), contextOut };
+    return { returnValue, durationNs, dataOut, contextOut, ...(dataTruncated ? { dataTruncated } : {}) };
   } finally {
     arena.free(context);
-    arena.free(data);
+    arena.free(buffer);
   }
 }
 

@@ -1,9 +1,8 @@
 // The runtime the service hosts (src/runtime's Runtime), adapted to what the service needs (backend.ts):
-// its errors become API errors with the numbers netsh prints (`error 2: could not open file`,
-// `error 22: could not load program` followed by the reason).
-// UNFINISHED, as the runtime is: it loads no program until the verifier lands (every load is refused
-// with the reason, nothing left behind), so test runs have nothing to run, and the load options the
-// service passes (`type=`, `execution=`, maps to reuse on restore) wait for Runtime.loadObject to take them.
+// loads verify every program and prepare it for its engine (`execution=jit|interpret`), test runs go
+// through Runtime.testRun (tail calls included), and the runtime's errors become API errors with the
+// numbers netsh prints (`error 2: could not open file`, `error 22: could not load program` followed by
+// the reason, the verifier's first error with its pc and source line).
 
 import { existsSync } from 'node:fs';
 import { ApiError } from '../client/api.ts';
@@ -16,16 +15,25 @@ const EINVAL = 22;
 function apiErrorOf(error: unknown, path: string): unknown {
   if (!(error instanceof RuntimeError)) return error;
   if (error.code === 'OPEN_FAILED') return new ApiError('OPEN_FAILED', error.message, { errno: existsSync(path) ? EINVAL : ENOENT });
-  if (error.code === 'LOAD_FAILED' || error.code === 'NOT_VERIFIED') return new ApiError('LOAD_FAILED', error.message, { errno: EINVAL, detail: error.message });
+  if (error.code === 'LOAD_FAILED' || error.code === 'NOT_VERIFIED' || error.code === 'INVALID_ARGUMENT') return new ApiError('LOAD_FAILED', error.message, { errno: EINVAL, detail: error.message });
   return error;
+}
+
+function testRunErrorOf(error: unknown): unknown {
+  if (!(error instanceof RuntimeError)) return error;
+  return new ApiError(error.code === 'NOT_FOUND' ? 'NOT_FOUND' : error.code === 'RUN_FAILED' ? 'RUN_FAILED' : 'INVALID_ARGUMENT', error.message, { errno: EINVAL });
 }
 
 /** The service's backend over a Runtime (a new one unless given). */
 export async function createRuntimeBackend(runtime: Runtime = new Runtime()): Promise<RuntimeBackend> {
   return {
-    async loadObject(path) {
+    async loadObject(path, options) {
       try {
-        return await runtime.loadObject(path);
+        return await runtime.loadObject(path, {
+          execution: options.execution,
+          ...(options.type === undefined ? {} : { programType: options.type }),
+          ...(options.reuseMaps ? { reuseMaps: options.reuseMaps } : {}),
+        });
       } catch (error) {
         throw apiErrorOf(error, path);
       }
@@ -40,8 +48,14 @@ export async function createRuntimeBackend(runtime: Runtime = new Runtime()): Pr
     delete: (id, key) => runtime.delete(id, key),
     entries: (id, limit) => runtime.entries(id, limit),
     decode: (id, part, bytes) => runtime.decode(id, part, bytes),
-    async testRun(programId) {
-      throw new ApiError('NOT_SUPPORTED', `program ${programId}: the runtime has no test runs yet`);
+    async testRun(programId, input) {
+      try {
+        // An empty context is no context (zeros of the program type's size), as bpf_prog_test_run_opts takes it.
+        const { contextIn, dataIn, repeat } = input;
+        return runtime.testRun(programId, { dataIn, repeat, ...(contextIn.length > 0 ? { contextIn } : {}) });
+      } catch (error) {
+        throw testRunErrorOf(error);
+      }
     },
     programTypeOfAttachType: (attachType) => runtime.programTypeOfAttachType(attachType),
     newId: () => runtime.newId(),

@@ -65,8 +65,8 @@ describe('ebpf service with the real runtime', () => {
   });
 });
 
-// The walkthrough of the issue, against the real runtime. It needs programs to load (the verifier) and
-// test runs in the runtime; until both land it is reported as a todo, not hidden.
+// The walkthrough of the issue, against the real runtime: programs load verified, and test runs through
+// the service update the maps.
 describe('the canonical session', () => {
   const home = tempHome();
   let dir = '';
@@ -84,7 +84,7 @@ describe('the canonical session', () => {
     removeHome(home);
   });
 
-  test('add, show, run, dump, pin, unpin and delete print as on Windows', { todo: 'needs program loading and test runs in the runtime' }, async () => {
+  test('add, show, run, dump, pin, unpin and delete print as on Windows', async () => {
     const ebpf = user(home, dir);
     await ebpf('service start');
     const added = await ebpf('add program TraceConnections.o');

@@ -98,16 +98,33 @@ test('a C file that does not compile reports clang\'s diagnostics', async () => 
   assert.match(result.stderr, /^error: clang-19 failed to compile .*broken\.c:\n.*broken\.c:2:/);
 });
 
-test('prog run refuses to run a program the verifier has not accepted', async () => {
-  const result = await cli('prog', 'run', object);
+test('prog run loads the object (verified), runs the program with live maps, and --maps decodes them through BTF', async () => {
+  // The canonical demonstration, typed as a user types it.
+  writeFileSync(join(work, 'appid.bin'), Buffer.from('node.exe', 'utf16le'));
+  const ctx = Buffer.alloc(56);
+  ctx.writeBigUInt64LE(4242n, 16); // process_id; operation (offset 44) 0 is BIND
+  writeFileSync(join(work, 'ctx.bin'), ctx);
+  const run = (...args: string[]) => promisify(execFile)(join(repoRoot, 'bin', 'ebpf'), ['prog', 'run', 'TraceConnections.o', ...args], { cwd: work });
+  const { stdout } = await run('data_in=appid.bin', 'ctx_in=ctx.bin', 'repeat=3', '--maps');
+  assert.match(stdout, /^Return value: 0\nDuration \(average of 3 runs\): \d+ ns \(JIT\)\n\nmap proc_map \(hash, id 1\): 1 entry\n  key 4242: \{ id: 4242, name: "node\.exe", count: 3 \}\n$/);
+  const json = JSON.parse((await run('data_in=appid.bin', 'ctx_in=ctx.bin', 'repeat=3', 'execution=interpret', '--maps', '--json')).stdout);
+  assert.equal(json.returnValue, 0);
+  assert.equal(json.program.execution, 'interpret');
+  assert.deepEqual(json.maps, [{ name: 'proc_map', type: 'hash', id: 1, entries: [{ key: 4242, value: { id: 4242, name: 'node.exe', count: 3 } }] }]);
+});
+
+test('prog run refuses a context of the wrong size, naming the program and the sizes', async () => {
+  writeFileSync(join(work, 'short.bin'), Buffer.alloc(12));
+  const result = await cli('prog', 'run', object, 'ctx_in=short.bin');
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /TraceConnections \(section bind\) has not been verified, and unverified programs are never run/);
+  assert.equal(result.stderr, 'error: program 2 (TraceConnections): a bind context is 56 bytes; ctx_in has 12\n');
 });
 
 test('prog run checks its arguments before anything else', async () => {
   assert.equal((await cli('prog', 'run', object, 'repeat=0')).stderr, "error: prog run: repeat must be 1-1000000, not '0'\n");
   assert.equal((await cli('prog', 'run', object, 'data_in=missing.bin')).stderr, 'error: No such file or directory opening missing.bin\n');
   assert.match((await cli('prog', 'run', object, 'colour=red')).stderr, /unknown parameter 'colour'/);
+  assert.match((await cli('prog', 'run', object, 'execution=native')).stderr, /execution takes jit or interpret, not 'native'/);
   assert.match((await cli('prog', 'run', object, '--engine', 'fast')).stderr, /--engine takes interpreter or jit/);
   assert.equal((await cli('prog', 'run', object, 'xdp')).stderr, 'error: Section not found\n');
 });

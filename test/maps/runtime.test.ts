@@ -41,11 +41,18 @@ test('references keep a map alive; the last release frees it and its arena memor
   assert.equal(runtime.arena.allocatedBytes, before);
 });
 
-test('loading refuses until programs can be verified, and leaves no map behind', async () => {
+test('loading verifies and prepares the canonical example; unloading frees it and its map', async () => {
   const runtime = new Runtime({ cpuCount: 1 });
+  const before = runtime.arena.allocatedBytes;
   const object = await compileTestProgram(join(repoRoot, 'examples', 'TraceConnections.c'));
-  await assert.rejects(runtime.loadObject(object), (e: unknown) => e instanceof RuntimeError && e.code === 'NOT_VERIFIED' && /TraceConnections cannot be loaded: every program must pass the verifier/.test(e.message));
-  assert.deepEqual(runtime.maps(), []);
+  const loaded = await runtime.loadObject(object);
+  assert.deepEqual(loaded, { programIds: [2], mapIds: [1] });
+  assert.deepEqual(runtime.programs().map((p) => [p.id, p.name, p.type, p.mode, p.mapIds]), [[2, 'TraceConnections', 'bind', 'JIT', [1]]]);
+  runtime.release(1); // the load's reference on the map: the program still holds one
+  assert.equal(runtime.maps().length, 1);
+  runtime.release(2);
+  assert.deepEqual([runtime.programs(), runtime.maps()], [[], []]);
+  assert.equal(runtime.arena.allocatedBytes, before);
   const garbage = join(mkdtempSync(join(tmpdir(), 'rt-')), 'garbage.o');
   writeFileSync(garbage, 'nope');
   await assert.rejects(runtime.loadObject(garbage), (e: unknown) => e instanceof RuntimeError && e.code === 'OPEN_FAILED' && /garbage\.o: file is 4 bytes/.test(e.message));

@@ -7,7 +7,7 @@ import { formatAssemblerInstruction } from '../../isa/disassemble.ts';
 import type { Instruction } from '../../isa/instruction.ts';
 import { assertValid } from '../../isa/validate.ts';
 import { MAX_CALL_FRAMES, NULL_GUARD, ProgramStack } from '../../runtime/arena.ts';
-import { ExecutionError, type Engine, type ExecutableProgram, type ExecutionEnvironment, type Invocation, type PreparedProgram, type RunOptions } from '../engine.ts';
+import { ExecutionError, TAIL_CALL_HELPER, type Engine, type ExecutableProgram, type ExecutionEnvironment, type Invocation, type PreparedProgram, type RunOptions } from '../engine.ts';
 import {
   ATOMIC_ADD, ATOMIC_AND, ATOMIC_CMPXCHG, ATOMIC_OR, ATOMIC_XCHG, decodeForInterpreter, OP_ATOMIC32, OP_ATOMIC64, OP_CALL, OP_CALL_LOCAL, OP_CALLX,
   OP_EXIT, OP_JA, OP_LDDW, OP_LDX, OP_LDXS, OP_LE16, OP_LE32, OP_LE64, OP_ST, OP_STX, OP_SWAP16, OP_SWAP32, OP_SWAP64, type DecodedProgram,
@@ -65,6 +65,10 @@ class InterpretedProgram implements PreparedProgram {
     const invocation: Invocation = options.invocation ?? { context: Number(BigInt.asUintN(32, context)) };
     this.execute(invocation);
     return toUnsigned(lo[0]!, hi[0]!);
+  }
+
+  dispose(): void {
+    this.stack.release();
   }
 
   private fault(code: ExecutionError['code'], pc: number, reason: string): ExecutionError {
@@ -287,6 +291,11 @@ class InterpretedProgram implements PreparedProgram {
           fromBigInt(result);
           lo[0] = out[0]!;
           hi[0] = out[1]!;
+          if (id === TAIL_CALL_HELPER && lo[0] === 0 && hi[0] === 0) {
+            // A tail call was recorded: the program ends here with r0 = 0 (the runtime runs the callee).
+            this.instructionCount = executed;
+            return;
+          }
           view = arena.view; // a helper may have grown the arena
           limit = view.byteLength;
           break;

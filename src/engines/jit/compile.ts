@@ -9,6 +9,7 @@ import { wideImmediate } from '../../isa/instruction.ts';
 import { lookupForm, PSEUDO_IMM64, type AluOp, type JumpCond } from '../../isa/opcodes.ts';
 import { assertValid, branchTarget } from '../../isa/validate.ts';
 import { NULL_GUARD, STACK_FRAME_SIZE } from '../../runtime/arena.ts';
+import { TAIL_CALL_HELPER } from '../engine.ts';
 import { buildGraph, JitError, type FunctionGraph } from './cfg.ts';
 import { encodeModule, FunctionBody, I32, I64, WASM } from './wasm.ts';
 
@@ -33,6 +34,8 @@ const TYPE_FAULT = 3; // (code, pc) -> ()
 const TYPE_LOOKUP = 4; // (map handle, key address, pc) -> value address
 const IMPORT_HELPER = 0, IMPORT_FAULT = 1, IMPORT_LOOKUP = 2, FUNCTIONS_BASE = 3;
 const GLOBAL_BASE = 0;
+/** Set when a tail call was recorded: every function returns 0 up to the entry (spec §6.3). */
+const GLOBAL_UNWIND = 1;
 
 type Context = { kind: 'block'; target: number } | { kind: 'loop'; target: number } | { kind: 'if' };
 
@@ -48,6 +51,8 @@ class FunctionCompiler {
     private readonly graph: FunctionGraph,
     private readonly functionIndex: Map<number, number>,
     private readonly options: CompileOptions,
+    /** The program makes tail calls, so calls must unwind when one was recorded. */
+    private readonly unwinds: boolean,
   ) {
     const forwardPredecessors = new Map<number, number>();
     for (const b of graph.rpo) {
@@ -67,6 +72,7 @@ class FunctionCompiler {
   }
 
   compile(): FunctionBody {
+    if (this.graph.entry === 0 && this.unwinds) this.body.i32(0).withIndex(WASM.globalSet, GLOBAL_UNWIND);
     this.doTree(this.graph.entry);
     this.body.op(WASM.unreachable);
     return this.body;
@@ -264,6 +270,7 @@ class FunctionCompiler {
           for (let r = 1; r <= 5; r++) b.get(reg(r));
           b.get(R10).i64(BigInt(STACK_FRAME_SIZE)).op(WASM.i64Sub);
           b.withIndex(WASM.call, this.functionIndex.get(target)!).set(R0);
+          if (this.unwinds) b.withIndex(WASM.globalGet, GLOBAL_UNWIND).op(WASM.if, 0x40).i64(0n).op(WASM.return, WASM.end);
           return;
         }
         if (s.target === 'kfunc') throw new JitError('UNSUPPORTED', pc, 'calls to kernel functions (kfuncs) are not supported');
@@ -279,6 +286,10 @@ class FunctionCompiler {
         b.i32(pc);
         for (let r = 1; r <= 5; r++) b.get(reg(r));
         b.withIndex(WASM.call, IMPORT_HELPER).set(R0);
+        if (s.target === 'helper' && insn.imm === TAIL_CALL_HELPER) {
+          // A recorded tail call ends the program at once with r0 = 0, as uBPF's unwind index does.
+          b.get(R0).op(WASM.i64Eqz, WASM.if, 0x40).i32(1).withIndex(WASM.globalSet, GLOBAL_UNWIND).i64(0n).op(WASM.return, WASM.end);
+        }
         return;
       }
       case 'packet-load':
@@ -388,6 +399,11 @@ class FunctionCompiler {
   }
 }
 
+/** True when the program calls bpf_tail_call. */
+function makesTailCalls(insns: readonly Instruction[]): boolean {
+  return insns.some((insn) => insn.opcode === 0x85 && insn.src === 0 && insn.imm === TAIL_CALL_HELPER);
+}
+
 /** Finds every function (entry and local-call targets) reachable from pc 0. */
 function functionEntries(insns: readonly Instruction[]): number[] {
   const entries = [0];
@@ -429,7 +445,7 @@ export function compileProgramsToWasm(programs: readonly { instructions: readonl
     const entries = functionEntries(insns);
     const first = FUNCTIONS_BASE + functions.length + 1;
     const functionIndex = new Map(entries.map((pc, i) => [pc, first + i]));
-    const subprograms = entries.map((pc) => ({ type: TYPE_SUB, body: new FunctionCompiler(insns, buildGraph(insns, pc), functionIndex, options).compile() }));
+    const subprograms = entries.map((pc) => ({ type: TYPE_SUB, body: new FunctionCompiler(insns, buildGraph(insns, pc), functionIndex, options, makesTailCalls(insns)).compile() }));
     // The entry point: set the stack base, then call the program's own function with r3-r5 zero.
     const main = new FunctionBody([]);
     main.get(3).withIndex(WASM.globalSet, GLOBAL_BASE);
@@ -445,7 +461,7 @@ export function compileProgramsToWasm(programs: readonly { instructions: readonl
       { params: [I32, I32, I32], results: [I32] },
     ],
     imports: [{ name: 'helper', type: TYPE_HELPER }, { name: 'fault', type: TYPE_FAULT }, { name: 'lookup', type: TYPE_LOOKUP }],
-    globals: [{ type: I64, mutable: true, init: 0n }],
+    globals: [{ type: I64, mutable: true, init: 0n }, { type: I32, mutable: true, init: 0n }],
     functions,
   });
 }

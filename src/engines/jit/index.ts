@@ -57,6 +57,10 @@ class CompiledProgram implements PreparedProgram {
     this.stack = new ProgramStack(environment.arena);
   }
 
+  dispose(): void {
+    this.stack.release();
+  }
+
   run(context: bigint, options: RunOptions = {}): bigint {
     this.invocation = options.invocation ?? { context: Number(BigInt.asUintN(32, context)) };
     try {

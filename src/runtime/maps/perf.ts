@@ -46,6 +46,13 @@ export class PerfEventArrayMap extends BpfMap {
     throw new MapError('NOT_SUPPORTED', `map ${this.name}: perf event arrays have no keys`);
   }
 
+  /** Every CPU's unconsumed records, without consuming them; the key is the CPU (u32). */
+  override *entries(): Generator<[Uint8Array, Uint8Array]> {
+    for (let cpu = 0; cpu < this.rings.length; cpu++) {
+      for (const [, record] of this.rings[cpu]!.entries()) yield [new Uint8Array(new Uint32Array([cpu]).buffer), record];
+    }
+  }
+
   lookupAddress(): number {
     return 0;
   }
