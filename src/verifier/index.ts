@@ -19,6 +19,8 @@ export interface VerifyOptions {
   programType?: ProgramTypeSpec;
   /** Keep a printable abstract state before each instruction (for `level=verbose` and the Studio). */
   recordStates?: boolean;
+  /** Most instructions the analysis explores before giving up and rejecting (fuzzing lowers it). */
+  budget?: number;
 }
 
 /** One error, with the source line it comes from when the object has line info. */
@@ -131,6 +133,7 @@ export function verifyProgram(object: ObjectSpec, program: ProgramSpec, options:
   const started = performance.now();
   const analysis = analyse(program.instructions, programType, platform, mapDescriptors(object), {
     ...(options.recordStates ? { recordStates: true } : {}),
+    ...(options.budget !== undefined ? { budget: options.budget } : {}),
   });
   const milliseconds = performance.now() - started;
   const errors = analysis.errors.map((e) => {
