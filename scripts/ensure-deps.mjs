@@ -46,3 +46,22 @@ if (missing.length > 0) {
     process.exitCode = 1;
   }
 }
+
+// The Studio's browser tests drive Debian's chromium (never a downloaded browser). Without it they skip
+// saying why, so a failed install here is reported, not fatal.
+if (!existsSync('/usr/bin/chromium')) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot && have('apt-get')) {
+    try {
+      run('apt-get', ['update', '-qq']);
+      run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium']);
+    } catch {
+      console.error('ensure-deps: chromium could not be installed; the Studio browser tests will skip');
+    }
+  } else {
+    console.error('ensure-deps: no /usr/bin/chromium; the Studio browser tests will skip (install it with: sudo apt-get install chromium)');
+  }
+}
+
+// The Studio page, bundled from node_modules with esbuild (the service rebuilds it when it is stale).
+execFileSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'build-studio.ts')], { stdio: 'inherit', cwd: root });

@@ -48,7 +48,7 @@ function jsonInteger(v: bigint): number | string {
  * text, a `wchar`/`char16_t` typedef is UTF-16LE. `uint8_t` and friends stay lists of numbers: those are
  * bytes (addresses, hashes), not text.
  */
-function textKind(btf: Btf, elementId: number): 'text' | 'utf16' | undefined {
+export function textKind(btf: Btf, elementId: number): 'text' | 'utf16' | undefined {
   let id = elementId;
   let named = '';
   for (let step = 0; step < MAX_DEPTH; step++) {

@@ -9,6 +9,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { ApiError, type ServiceEvent } from '../client/api.ts';
+import { studioRoute } from '../studio/routes.ts';
 import type { ServiceHost } from './host.ts';
 
 /** Largest request body accepted (a load request carries a path, not the file). */
@@ -127,6 +128,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, host: ServiceHo
     }
   }
   identify(req, host);
+  if (await studioRoute(req, res, url, host)) return;
   if (url.pathname === '/v1/events') {
     if (req.method !== 'GET') return sendError(res, new ApiError('METHOD', 'GET /v1/events'));
     return streamEvents(req, res, host);
