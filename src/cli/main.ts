@@ -7,6 +7,7 @@ import { CliError, processIo, type CliIo } from './io.ts';
 import { nativeNetshCommands, nativeToolCommands } from './native.ts';
 import { offlineNetshCommands, offlineToolCommands } from './offline.ts';
 import { onlineNetshCommands, onlineToolCommands } from './online.ts';
+import { verificationCommands } from './verification.ts';
 
 /** A netsh-style command: `verb noun [params]`. */
 export interface NetshCommand {
@@ -25,7 +26,7 @@ export interface ToolCommand {
   run(argv: readonly string[], io: CliIo): Promise<number>;
 }
 
-const netshCommands: readonly NetshCommand[] = [...offlineNetshCommands, ...nativeNetshCommands, ...onlineNetshCommands];
+const netshCommands: readonly NetshCommand[] = [...offlineNetshCommands, ...verificationCommands, ...nativeNetshCommands, ...onlineNetshCommands];
 // Online first: its `prog` hands `prog run FILE.o` to the offline one.
 const toolCommands: readonly ToolCommand[] = [...onlineToolCommands, ...offlineToolCommands, ...nativeToolCommands];
 
