@@ -63,6 +63,18 @@ const tnumXor = (a: Tnum, b: Tnum): Tnum => {
   return { value: v & ~mu & U64, mask: mu };
 };
 
+/** Index of the first of the ascending `xs` that is at least v (xs.length when none). */
+function firstAtLeast(xs: readonly bigint[], v: bigint): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** What the verifier knows about a scalar. Immutable; operations return new values. */
 export class Scalar {
   private constructor(
@@ -226,6 +238,7 @@ export class Scalar {
 
   /** Unsigned x / y with eBPF's rule that division by zero gives 0. */
   div(y: Scalar): Scalar {
+    if (y.umax === 0n) return Scalar.constant(0n);
     const hi = y.umin === 0n ? this.umax : this.umax / y.umin;
     const lo = y.umax === 0n || y.umin === 0n ? 0n : this.umin / y.umax;
     return Scalar.unsignedRange(lo, hi);
@@ -233,6 +246,7 @@ export class Scalar {
 
   /** Unsigned x % y with eBPF's rule that modulo by zero leaves x. */
   mod(y: Scalar): Scalar {
+    if (y.umax === 0n) return this;
     if (y.umin === 0n) return Scalar.unsignedRange(0n, this.umax);
     return Scalar.unsignedRange(0n, this.umax < y.umax - 1n ? this.umax : y.umax - 1n);
   }
@@ -265,6 +279,110 @@ export class Scalar {
     }
     if (umin > umax || smin > smax) return new Scalar(1n, 0n, 1n, 0n, this.tnum);
     return Scalar.make(smin, smax, umin, umax, this.tnum);
+  }
+
+  /** Any value within both the signed and the unsigned ranges given (brought to agreement). */
+  static bounded(smin: bigint, smax: bigint, umin: bigint, umax: bigint): Scalar {
+    return Scalar.make(smin, smax, umin, umax, TNUM_UNKNOWN);
+  }
+
+  /** Whether every value of this scalar is also a value of `other` (inclusion, for pruning). */
+  leq(other: Scalar): boolean {
+    return this.smin >= other.smin && this.smax <= other.smax && this.umin >= other.umin && this.umax <= other.umax &&
+      (this.tnum.mask & ~other.tnum.mask & U64) === 0n && (this.tnum.value & ~other.tnum.mask & U64) === other.tnum.value;
+  }
+
+  /**
+   * Widening at a loop head: the join, where every bound that moved jumps to the next threshold outward
+   * (or to the type's limit), so that iterating a loop reaches a fixpoint after a few steps.
+   */
+  widen(next: Scalar, thresholds: readonly bigint[]): Scalar {
+    const j = this.join(next);
+    const up = (v: bigint, limit: bigint) => {
+      const i = firstAtLeast(thresholds, v);
+      return i < thresholds.length ? thresholds[i]! : limit;
+    };
+    const down = (v: bigint, limit: bigint) => {
+      const i = firstAtLeast(thresholds, v + 1n) - 1;
+      return i >= 0 ? thresholds[i]! : limit;
+    };
+    const smin = j.smin < this.smin ? down(j.smin, S64_MIN) : j.smin;
+    const smax = j.smax > this.smax ? up(j.smax, S64_MAX) : j.smax;
+    const umin = j.umin < this.umin ? (down(j.umin, 0n) < 0n ? 0n : down(j.umin, 0n)) : j.umin;
+    const umax = j.umax > this.umax ? up(j.umax, U64) : j.umax;
+    // Known bits have finite height: the join of tnums needs no widening.
+    return Scalar.make(smin, smax, umin, umax, j.tnum);
+  }
+
+  /** This scalar with the bits of `mask` known to equal those of `value` (may be empty). */
+  withKnownBits(value: bigint, mask: bigint): Scalar {
+    const known = mask & ~this.tnum.mask & U64;
+    if ((this.tnum.value & known) !== (value & known)) return new Scalar(1n, 0n, 1n, 0n, this.tnum);
+    const t = { value: (this.tnum.value | (value & mask)) & U64, mask: this.tnum.mask & ~mask & U64 };
+    const r = Scalar.make(this.smin, this.smax, this.umin, this.umax, t);
+    return r;
+  }
+
+  /** Signed x / y (RFC 9669: division by zero gives 0; S64_MIN / -1 gives S64_MIN). */
+  sdiv(y: Scalar): Scalar {
+    const xs = [this.smin, this.smax];
+    const ys: bigint[] = [];
+    if (y.smin !== 0n || y.smax !== 0n) {
+      for (const v of [y.smin, y.smax, -1n, 1n]) if (v !== 0n && v >= y.smin && v <= y.smax) ys.push(v);
+    }
+    if (ys.length === 0) return Scalar.constant(0n);
+    let lo = S64_MAX;
+    let hi = S64_MIN;
+    for (const a of xs) for (const b of ys) {
+      const q = s64(a / b);
+      if (q < lo) lo = q;
+      if (q > hi) hi = q;
+    }
+    // Overflow (S64_MIN / -1) wraps to S64_MIN; division by zero (if possible) gives 0.
+    if (this.smin === S64_MIN && y.smin <= -1n && y.smax >= -1n) lo = S64_MIN;
+    if (y.smin <= 0n && y.smax >= 0n) {
+      if (lo > 0n) lo = 0n;
+      if (hi < 0n) hi = 0n;
+    }
+    return Scalar.signedRange(lo, hi);
+  }
+
+  /** Signed x % y (RFC 9669: modulo by zero leaves x; the result has x's sign). */
+  smod(y: Scalar): Scalar {
+    if (y.smin <= 0n && y.smax >= 0n) return this.join(this.smodNonZero(y));
+    return this.smodNonZero(y);
+  }
+
+  private smodNonZero(y: Scalar): Scalar {
+    const absY = (v: bigint) => (v < 0n ? -v : v);
+    let m = absY(y.smin) > absY(y.smax) ? absY(y.smin) : absY(y.smax);
+    if (m === 0n) return this;
+    m -= 1n;
+    const lo = this.smin >= 0n ? 0n : (this.smin > -m ? this.smin : -m);
+    const hi = this.smax <= 0n ? 0n : (this.smax < m ? this.smax : m);
+    return Scalar.signedRange(lo, hi);
+  }
+
+  /** The low 32 bits read as signed and extended to 64 bits. */
+  signExtend32(): Scalar {
+    const low = this.truncate32();
+    if (low.umax <= 0x7fffffffn) return low;
+    if (low.umin >= 0x80000000n) return Scalar.signedRange(low.umin - (1n << 32n), low.umax - (1n << 32n));
+    return Scalar.signedRange(-(1n << 31n), (1n << 31n) - 1n);
+  }
+
+  /** The low `bits` bits read as signed and extended to 64 bits (movsx, sign-extending loads). */
+  signExtend(bits: number): Scalar {
+    const b = BigInt(bits);
+    const mask = (1n << b) - 1n;
+    const half = 1n << (b - 1n);
+    if (this.umax <= mask && (this.umin >> b) === (this.umax >> b)) {
+      const lo = this.umin & mask;
+      const hi = this.umax & mask;
+      if (hi < half) return Scalar.unsignedRange(lo, hi);
+      if (lo >= half) return Scalar.signedRange(lo - (1n << b), hi - (1n << b));
+    }
+    return Scalar.signedRange(-half, half - 1n);
   }
 
   toString(): string {

@@ -1,0 +1,122 @@
+// The verifier's semantics beyond memory safety: loops proven by counting, local calls with their own
+// frames, tail calls, atomics, eBPF's division rules, 32-bit zero-extension, refinement by every kind of
+// jump, and the states it records for verbose reports.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { assembleVerifierSyntax } from '../../src/asm/index.ts';
+import { openObjectFile } from '../../src/object/index.ts';
+import { windowsPlatform } from '../../src/platform/index.ts';
+import { analyse, type MapDescriptor } from '../../src/verifier/analysis.ts';
+import { verifyProgram } from '../../src/verifier/index.ts';
+import { compileTestProgram } from '../support/compile.ts';
+
+const bind = windowsPlatform.programTypeByName('bind')!;
+const hashMap: MapDescriptor = { type: 1, keySize: 4, valueSize: 8 };
+const progArray: MapDescriptor = { type: windowsPlatform.mapTypes.find((m) => m.isProgArray)!.id, keySize: 4, valueSize: 4 };
+const verify = (source: string, maps = [hashMap, progArray]) => analyse(assembleVerifierSyntax(source), bind, windowsPlatform, maps, { recordStates: true });
+const accepted = (source: string) => {
+  const r = verify(source);
+  assert.deepEqual(r.errors, [], source);
+  return r;
+};
+const rejectedAt = (source: string, pc: number, pattern: RegExp) => {
+  const r = verify(source);
+  assert.equal(r.ok, false, `accepted:\n${source}`);
+  assert.equal(r.errors.length, 1, `one root cause, one error: ${JSON.stringify(r.errors)}`);
+  assert.equal(r.errors[0]!.pc, pc, r.errors[0]!.message);
+  assert.match(r.errors[0]!.message, pattern);
+};
+
+async function programs(file: string) {
+  const object = await openObjectFile(await compileTestProgram(join(import.meta.dirname, 'programs', file)));
+  return new Map(object.programs.map((p) => [p.name, verifyProgram(object, p)]));
+}
+
+test('a clang-compiled loop of 1,000,000 iterations is proven, not unrolled, and reports its bound', async () => {
+  const million = (await programs('loops.c')).get('MillionIterations')!;
+  assert.deepEqual(million.errors, []);
+  assert.equal(million.analysis.loopBound, 1_000_000);
+  assert.ok(million.analysis.instructionsExplored < 2000, `${million.analysis.instructionsExplored} instructions analysed`);
+});
+
+test('a loop bounded by the context without a cap is refused at its exit test, naming the loop', async () => {
+  const result = (await programs('loops.c')).get('ContextBound')!;
+  assert.equal(result.ok, false);
+  assert.equal(result.errors.length, 1);
+  assert.match(result.errors[0]!.message, /^the loop at pc \d+ \(back from pc \d+\) is not proven to terminate: no bound within the limit of 16777216 iterations/);
+  assert.match(result.errors[0]!.line!.source, /i < ctx->process_id/);
+});
+
+test('a capped bound and nested loops are accepted with their bounds', async () => {
+  const results = await programs('loops.c');
+  assert.deepEqual(results.get('CappedContextBound')!.errors, []);
+  assert.ok(results.get('CappedContextBound')!.analysis.loopBound! <= 65);
+  assert.deepEqual(results.get('Nested')!.errors, []);
+});
+
+test('clang-compiled local calls verify: a caller stack buffer filled and read by callees', async () => {
+  assert.deepEqual((await programs('calls.c')).get('LocalCalls')!.errors, []);
+});
+
+test('a callee gets r1-r5 and its own frame; r6-r9 come back, r1-r5 do not', () => {
+  const callee = ['<f>:', 'r0 = *(u64 *)(r1 + 0)', 'r2 = 7', '*(u64 *)(r10 - 8) = r2', 'exit'];
+  accepted(['r6 = r1', 'r1 = 0', '*(u64 *)(r10 - 16) = r1', 'r1 = r10', 'r1 += -16', 'call <f>', 'r2 = *(u32 *)(r6 + 44)', 'r0 = 0', 'exit', ...callee].join('\n'));
+  rejectedAt(['r1 = r10', 'r1 += -16', 'call <f>', 'r0 = 0', 'exit', ...callee].join('\n'), 5, /reads stack byte r10-16 of the frame at depth 0, which is not initialized/);
+  rejectedAt(['r1 = r10', 'r2 = 0', '*(u64 *)(r10 - 8) = r2', 'r1 += -8', 'call <f>', 'r0 = r1', 'exit', ...callee].join('\n'), 5, /r1 is read before it is written/);
+});
+
+test('calls nest at most 8 frames deep, never recurse, and never return their own stack', () => {
+  const chain = (n: number) => [...Array.from({ length: n }, (_, i) => [`<f${i}>:`, `call <f${i + 1}>`, 'exit']).flat(), `<f${n}>:`, 'r0 = 0', 'exit'].join('\n');
+  accepted(chain(7));
+  rejectedAt(chain(8), 14, /too many call stack frames/);
+  rejectedAt(['r0 = 0', 'call <f>', 'exit', '<f>:', 'call <f>', 'exit'].join('\n'), 3, /illegal recursion/);
+  rejectedAt(['call <f>', 'r0 = 0', 'exit', '<f>:', 'r0 = r10', 'exit'].join('\n'), 4, /returns a pointer into its own stack frame/);
+});
+
+test('tail calls take the context, a program array and an index', () => {
+  accepted(['r2 = map_fd 2', 'r3 = 0', 'call 5', 'r0 = 0', 'exit'].join('\n'));
+  rejectedAt(['r2 = map_fd 1', 'r3 = 0', 'call 5', 'r0 = 0', 'exit'].join('\n'), 3, /must be a program array map/);
+  rejectedAt(['r2 = map_fd 2', 'r1 = 0', 'r3 = 0', 'call 5', 'r0 = 0', 'exit'].join('\n'), 4, /must be the context pointer/);
+});
+
+test('atomics: every form on the stack or a map value, fetch into src, cmpxchg into r0', () => {
+  const base = ['r1 = 5', '*(u64 *)(r10 - 8) = r1', 'r2 = 1'];
+  for (const op of ['+=', '|=', '&=', '^=', 'x=']) {
+    for (const fetch of ['', ' fetch']) {
+      if (op === 'x=' && !fetch) continue;
+      const r = accepted([...base, `lock *(u64 *)(r10 - 8) ${op} r2${fetch}`, 'r0 = r2', 'exit'].join('\n'));
+      assert.ok(r.states![4]!.includes(fetch ? 'r2.svalue=[-9223372036854775808, 9223372036854775807]' : 'r2.svalue=1'), `${op}${fetch}: ${r.states![4]!.join(' ')}`);
+    }
+  }
+  const cx = accepted([...base, 'r0 = 5', 'lock *(u32 *)(r10 - 8) cx= r2', 'r0 = 0', 'exit'].join('\n'));
+  assert.ok(cx.states![5]!.includes('r0.svalue=[0, 4294967295]'), cx.states![5]!.join(' '));
+  rejectedAt(['r2 = 1', 'lock *(u64 *)(r10 - 8) += r2', 'r0 = 0', 'exit'].join('\n'), 1, /not initialized/);
+  rejectedAt(['r2 = 1', 'lock *(u64 *)(r1 + 16) += r2', 'r0 = 0', 'exit'].join('\n'), 1, /atomic operations need a stack or map value pointer/);
+});
+
+test('division by zero gives 0 and modulo by zero leaves the dividend: no error', () => {
+  const r = accepted(['r0 = 7', 'r1 = 0', 'r0 /= r1', 'r2 = 7', 'r2 %= r1', 'r0 = 0', 'exit'].join('\n'));
+  assert.ok(r.states![3]!.includes('r0.svalue=0'), r.states![3]!.join(' '));
+  assert.ok(r.states![5]!.includes('r2.svalue=7'), r.states![5]!.join(' '));
+});
+
+test('32-bit results are zero-extended', () => {
+  const r = accepted(['w0 = -1', 'r1 = r0', 'r0 = 0', 'exit'].join('\n'));
+  assert.ok(r.states![1]!.includes('r0.svalue=4294967295'), r.states![1]!.join(' '));
+});
+
+test('JMP32 and JSET refine a stack index enough for a variable-offset access', () => {
+  const use = ['r2 = r10', 'r2 += -8', 'r2 += r1', 'r3 = 0', '*(u8 *)(r2 + 0) = r3', '<out>:', 'r0 = 0', 'exit'];
+  accepted(['r1 = *(u32 *)(r1 + 44)', 'if w1 > 7 goto <out>', ...use].join('\n'));
+  accepted(['r1 = *(u64 *)(r1 + 16)', 'r2 = -1', 'r2 <<= 32', 'r1 |= r2', 'if w1 > 7 goto <out>', 'w1 = w1', ...use].join('\n'));
+  accepted(['r1 = *(u32 *)(r1 + 44)', 'if w1 s< 0 goto <out>', 'if w1 s> 7 goto <out>', ...use].join('\n'));
+  accepted(['r1 = *(u64 *)(r1 + 16)', 'if r1 &== -8 goto <out>', ...use].join('\n'));
+  rejectedAt(['r1 = *(u32 *)(r1 + 44)', 'if w1 > 8 goto <out>', ...use].join('\n'), 6, /outside the 512-byte stack frame/);
+});
+
+test('recorded states use PREVAIL\'s vocabulary', () => {
+  const r = accepted(['r2 = 10', 'r0 = 0', 'exit'].join('\n'));
+  assert.ok(r.states![0]!.includes('r1.type=ctx') && r.states![0]!.includes('r10.stack_offset=512'), r.states![0]!.join(' '));
+  assert.ok(r.states![1]!.includes('r2.svalue=10'), r.states![1]!.join(' '));
+});
