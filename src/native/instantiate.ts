@@ -27,13 +27,23 @@ export function relocatedCode(module: NativeModule, target: Pick<NativeTarget, '
   return code;
 }
 
-/** Compiles the relocated code and prepares every program, in the module's program order. */
-export function instantiateNative(module: NativeModule, target: NativeTarget): PreparedProgram[] {
-  let compiled: WebAssembly.Module;
+/** Compiles the module's code relocated against the target's maps (once for all its programs). */
+export function compileNative(module: NativeModule, target: Pick<NativeTarget, 'mapHandle' | 'mapValueAddress'>): WebAssembly.Module {
   try {
-    compiled = new WebAssembly.Module(relocatedCode(module, target));
+    return new WebAssembly.Module(relocatedCode(module, target));
   } catch (error) {
     throw new NativeModuleError('MALFORMED', `the module's code is not valid WebAssembly: ${(error as Error).message}`);
   }
-  return module.programs.map((program, index) => prepareCompiled(compiled, program.export, { name: program.name, instructions: program.instructions }, target.environment(index)));
+}
+
+/** Program `index` of the module, ready to run from the compiled code against `environment`. */
+export function prepareNativeProgram(module: NativeModule, compiled: WebAssembly.Module, index: number, environment: ExecutionEnvironment): PreparedProgram {
+  const program = module.programs[index]!;
+  return prepareCompiled(compiled, program.export, { name: program.name, instructions: program.instructions }, environment);
+}
+
+/** Compiles the relocated code and prepares every program, in the module's program order. */
+export function instantiateNative(module: NativeModule, target: NativeTarget): PreparedProgram[] {
+  const compiled = compileNative(module, target);
+  return module.programs.map((_, index) => prepareNativeProgram(module, compiled, index, target.environment(index)));
 }

@@ -59,6 +59,11 @@ function signatureOf(bytes: Uint8Array, section: WasmSection): ModuleSignature {
   const publicKey = new Uint8Array(Buffer.from(json.publicKey, 'base64'));
   const signature = new Uint8Array(Buffer.from(json.signature, 'base64'));
   if (publicKey.length !== 32 || signature.length !== 64) throw new NativeModuleError('MALFORMED', `section ${SECTION.signature}: an Ed25519 key is 32 bytes and a signature 64 (got ${publicKey.length} and ${signature.length})`);
+  // Only the canonical form is accepted: the section is not itself signed, so it must have one spelling.
+  const canonical = JSON.stringify({ algorithm: 'ed25519', publicKey: Buffer.from(publicKey).toString('base64'), signature: Buffer.from(signature).toString('base64') });
+  if (Buffer.compare(Buffer.from(canonical), bytes.subarray(section.payloadStart, section.end)) !== 0) {
+    throw new NativeModuleError('BAD_SIGNATURE', `section ${SECTION.signature} is not in its canonical form: it was changed after signing`);
+  }
   return { publicKey, fingerprint: fingerprintOf(publicKey), signature, signedLength: section.start };
 }
 

@@ -100,7 +100,7 @@ export async function loadObject(runtime: Runtime, source: string | Uint8Array, 
       const type = types[index]!;
       const instructions = relocateMaps(program.instructions, (i) => runtime.mapHandle(mapIds[i]!), (i, offset) => runtime.mapValueAddress(mapIds[i]!, offset));
       const attachType = runtime.platform.attachTypeById(forced ? type.defaultAttachType : program.attachType || type.defaultAttachType)?.name ?? type.name;
-      const used = program.mapReferences.map((r) => mapIds[r.mapIndex]!);
+      const used = [...new Set(program.mapReferences.map((r) => mapIds[r.mapIndex]!))].sort((a, b) => a - b);
       try {
         programIds.push(runtime.addProgram(
           { name: program.name, section: program.section, file, type, attachType, mode: execution === 'jit' ? 'JIT' : 'INTERPRET', mapIds: used },
@@ -129,7 +129,7 @@ export async function loadObject(runtime: Runtime, source: string | Uint8Array, 
 }
 
 /** The id of the map `spec` becomes: an existing one (reused or pinned by name, shape checked) or a new one. */
-function createOrReuse(runtime: Runtime, object: ObjectSpec, spec: MapSpec, options: LoadOptions, file: string): number {
+export function createOrReuse(runtime: Runtime, object: ObjectSpec, spec: MapSpec, options: LoadOptions, file: string): number {
   const existing = options.reuseMaps?.get(spec.name) ?? (spec.pinning === 1 ? options.pinnedMap?.(spec.name) : undefined);
   if (existing !== undefined) {
     const info = runtime.maps().find((m) => m.id === existing);

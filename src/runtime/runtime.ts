@@ -12,6 +12,8 @@ import { Arena } from './arena.ts';
 import { bindHelpers, HelperError, type HelperHost } from './helpers.ts';
 import { hookHelper, type HookHost, type HookState } from './hook-helpers.ts';
 import { loadObject, type LoadOptions, type LoadResult } from './loader.ts';
+import { isNativeSource, loadNativeModule } from '../native/load.ts';
+import type { SigningPolicy } from '../native/module.ts';
 import { ArrayMap, createMap, MapError, type BpfMap } from './maps/index.ts';
 import { checkTestRunInput, testRun, TestRunError, type TestRunInput, type TestRunResult } from './test-run.ts';
 
@@ -49,7 +51,7 @@ export interface MapInfo {
 }
 
 /** Execution modes, as netsh shows them. */
-export type ExecutionMode = 'JIT' | 'INTERPRET';
+export type ExecutionMode = 'JIT' | 'INTERPRET' | 'NATIVE';
 
 /** A loaded program as callers see it (`show programs`, the Studio). */
 export interface ProgramInfo {
@@ -133,6 +135,8 @@ export interface RuntimeOptions {
   platform?: Platform;
   /** "CPUs" per-CPU maps keep values for (default: this machine's). */
   cpuCount?: number;
+  /** Who may sign the native modules this runtime loads, asked at each load (default: nobody). */
+  signingPolicy?: () => SigningPolicy;
 }
 
 /** Input of Runtime.testRun: bpf_prog_test_run_opts' fields, plus the hook's side of a run. */
@@ -160,6 +164,7 @@ export class Runtime {
   readonly arena = new Arena();
   readonly platform: Platform;
   readonly cpuCount: number;
+  private readonly signingPolicy: () => SigningPolicy;
   private nextId = 1;
   private readonly liveMaps = new Map<number, LiveMap>();
   private readonly livePrograms = new Map<number, LiveProgram>();
@@ -172,6 +177,7 @@ export class Runtime {
 
   constructor(options: RuntimeOptions = {}) {
     this.platform = options.platform ?? windowsPlatform;
+    this.signingPolicy = options.signingPolicy ?? (() => ({ trustedKeys: [], testSigning: false }));
     this.cpuCount = options.cpuCount ?? Math.max(1, cpus().length);
     if (!Number.isInteger(this.cpuCount) || this.cpuCount < 1 || this.cpuCount > 1024) throw new RuntimeError('INVALID_ARGUMENT', `cpu count ${options.cpuCount} must be 1-1024`);
   }
@@ -446,7 +452,17 @@ export class Runtime {
    * any failure everything created is released and a RuntimeError says why.
    */
   async loadObject(source: string | Uint8Array, options: LoadOptions = {}): Promise<LoadResult> {
+    if (isNativeSource(source)) return this.loadNative(source, options);
     return loadObject(this, source, options);
+  }
+
+  /**
+   * Loads a native module (`ebpf native`): its signature, signer and program-info hashes checked
+   * under this runtime's signing policy and platform, then its maps created and its compiled programs
+   * added with mode NATIVE, without verification. All or nothing, as loadObject.
+   */
+  async loadNative(source: string | Uint8Array, options: LoadOptions = {}): Promise<LoadResult> {
+    return loadNativeModule(this, source, this.signingPolicy(), options);
   }
 
   /** Program type name for an attach type name (`cgroup/connect4` -> `sock_addr`). */

@@ -1,5 +1,6 @@
-// `ebpf service start [--foreground] | stop | status`: the service runs detached (its output in
-// $EBPF_HOME/service.log) or in the foreground until SIGINT/SIGTERM.
+// `ebpf service start [--foreground] [--testsigning] | stop | status`: the service runs detached (its
+// output in $EBPF_HOME/service.log) or in the foreground until SIGINT/SIGTERM. Native modules load when
+// signed by a key in $EBPF_HOME's trust store, or, with --testsigning, by any key (an intact signature).
 
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
@@ -7,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { socketApi, type ServiceStatus } from '../../client/index.ts';
 import { socketAlive, startService } from '../../service/daemon.ts';
 import { ensurePrivateDir, servicePaths } from '../../service/home.ts';
+import { readTrustedKeys } from '../../native/index.ts';
+import { Runtime } from '../../runtime/runtime.ts';
 import { createRuntimeBackend } from '../../service/runtime-backend.ts';
 import { UsageError } from '../args.ts';
 import { CliError, type CliIo } from '../io.ts';
@@ -30,10 +33,13 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-async function foreground(io: CliIo): Promise<number> {
-  const service = await startService(io.env, await createRuntimeBackend());
+async function foreground(io: CliIo, testSigning: boolean): Promise<number> {
+  const home = servicePaths(io.env).home;
+  // The trust store is read at every load, so `ebpf trust add` applies without a restart.
+  const signingPolicy = () => ({ trustedKeys: readTrustedKeys(home).map((k) => new Uint8Array(Buffer.from(k.publicKey, 'base64'))), testSigning });
+  const service = await startService(io.env, await createRuntimeBackend(new Runtime({ signingPolicy })));
   for (const line of service.restoreReport) io.err(`ebpf service: not restored: ${line}\n`);
-  io.out(`eBPF service running (pid ${process.pid}, socket ${service.paths.socket}, http://127.0.0.1:${service.httpPort}/)\n`);
+  io.out(`eBPF service running (pid ${process.pid}, socket ${service.paths.socket}, http://127.0.0.1:${service.httpPort}/${testSigning ? ', test signing: any signed native module loads' : ''})\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -43,7 +49,7 @@ async function foreground(io: CliIo): Promise<number> {
   return 0;
 }
 
-async function start(io: CliIo): Promise<number> {
+async function start(io: CliIo, testSigning: boolean): Promise<number> {
   const paths = servicePaths(io.env);
   const running = await status(io);
   if (running) {
@@ -52,14 +58,14 @@ async function start(io: CliIo): Promise<number> {
   }
   ensurePrivateDir(paths.home);
   const log = openSync(paths.log, 'a', 0o600);
-  const child = spawn(process.execPath, [binPath, 'service', 'start', '--foreground'], { detached: true, stdio: ['ignore', log, log], env: { ...io.env }, cwd: io.cwd });
+  const child = spawn(process.execPath, [binPath, 'service', 'start', '--foreground', ...(testSigning ? ['--testsigning'] : [])], { detached: true, stdio: ['ignore', log, log], env: { ...io.env }, cwd: io.cwd });
   closeSync(log);
   child.unref();
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     const s = await status(io).catch(() => undefined);
     if (s) {
-      io.out(`eBPF service started (pid ${s.pid})\n`);
+      io.out(`eBPF service started (pid ${s.pid}${testSigning ? ', test signing' : ''})\n`);
       return 0;
     }
     if (child.exitCode !== null) break;
@@ -90,11 +96,14 @@ async function stop(io: CliIo): Promise<number> {
 /** `ebpf service ...`. */
 export const serviceCommand: ToolCommand = {
   name: 'service',
-  usage: 'service start [--foreground]|stop|status',
+  usage: 'service start [--foreground] [--testsigning]|stop|status',
   summary: 'Starts, stops or describes the service that holds programs, maps, links and pins.',
   async run(argv, io) {
     const [sub, ...rest] = argv;
-    if (sub === 'start' && rest.every((a) => a === '--foreground')) return rest.length ? foreground(io) : start(io);
+    if (sub === 'start' && rest.every((a) => a === '--foreground' || a === '--testsigning') && new Set(rest).size === rest.length) {
+      const testSigning = rest.includes('--testsigning');
+      return rest.includes('--foreground') ? foreground(io, testSigning) : start(io, testSigning);
+    }
     if (sub === 'stop' && rest.length === 0) return stop(io);
     if (sub === 'status' && rest.length === 0) {
       const s = await status(io);
