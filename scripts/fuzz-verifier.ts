@@ -1,5 +1,6 @@
 // `npm run fuzz:verifier -- [--seconds N] [--seed S] [--out DIR]`: the verifier's soundness under fuzzing.
-// Programs come from a generator that favours pointers, bounds checks, map lookups and loops, and from
+// Programs come from two generators that favour pointers, bounds checks, map lookups, loops and local calls
+// (this file's, over xdp and bind, and the soundness test's, test/verifier/generate.ts), and from
 // instruction-level mutations of real programs (the examples, the unsafe suite, the ebpf-samples corpus).
 // Each is verified; each accepted one runs in the interpreter's checked mode, where every load and store
 // must land inside an object the program may touch (its stack, its context, the packet, a map value it was
@@ -23,6 +24,7 @@ import { STACK_FRAME_SIZE, STACK_SIZE } from '../src/runtime/arena.ts';
 import { Runtime } from '../src/runtime/runtime.ts';
 import { relocateMaps } from '../src/runtime/test-run.ts';
 import { verifyProgram } from '../src/verifier/index.ts';
+import { generateProgram } from '../test/verifier/generate.ts';
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const platform = windowsPlatform;
@@ -154,6 +156,11 @@ function generate(random: () => number): Candidate {
   }
   lines.push(`r0 = ${type === xdp ? pick([1, 2, 1]) : pick([0, 1])}`, 'exit');
   return { instructions: assembleVerifierSyntax(lines.join('\n')), maps: [arrayMap, hashMap], type, origin: 'generated' };
+}
+
+/** A program from the soundness test's generator (xdp, one 36-byte array map; local calls that take pointers). */
+function generateWithCalls(random: () => number): Candidate {
+  return { instructions: assembleVerifierSyntax(generateProgram(random)), maps: [arrayMap], type: xdp, origin: 'generated (soundness generator)' };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -335,13 +342,15 @@ export async function fuzzVerifier(options: FuzzOptions): Promise<FuzzReport> {
   while (programs < limit && performance.now() < deadline) {
     programs++;
     let candidate: Candidate;
-    if (seeds.length === 0 || random() < 0.5) candidate = generate(random);
+    const choice = random();
+    if (choice < 0.3 || (seeds.length === 0 && choice < 0.6)) candidate = generate(random);
+    else if (choice < 0.6) candidate = generateWithCalls(random);
     else {
       const seed = seeds[Math.floor(random() * seeds.length)]!;
       const { instructions, kind } = mutateProgram(seed.instructions, random);
       candidate = { ...seed, instructions, origin: `${seed.origin} (${kind})` };
     }
-    const source = candidate.origin === 'generated' ? 'generated' : 'mutated';
+    const source = candidate.origin.startsWith('generated') ? 'generated' : 'mutated';
     bySource[source]!.programs++;
     let problem: string | undefined;
     try {

@@ -40,7 +40,7 @@ test('a rejected program prints the report on stderr, with the source line, and 
   assert.equal(result.stdout, '');
   assert.match(
     result.stderr,
-    /^Verification failed\n\nVerification report:\n\n; .*null_check\.c:16\n;     \*count \+= 1; \/\/ ERROR: may be null\n\n7: load: the pointer may be null[^\n]*\n\n1 errors\n\n$/,
+    /^Verification failed\n\nVerification report:\n\n; .*null_check\.c:16\n;     \*count \+= 1; \/\/ ERROR: may be null\n\n7: [^\n]*may be null[^\n]*\n\n1 errors\n\n$/,
   );
 });
 
@@ -54,7 +54,7 @@ test('type= verifies as another program type: the canonical example\'s context r
   assert.equal((await cli('show', 'verification', 'trace.o')).code, 0);
   const asXdp = await cli('show', 'verification', 'trace.o', 'type=xdp');
   assert.equal(asXdp.code, 1);
-  assert.match(asXdp.stderr, /\n; \tif \(ctx->operation == BIND_OPERATION_BIND\) \{\n\n0: load: read of up to 4 bytes at context offset 44\.\.44 is outside its 32 bytes\n/);
+  assert.match(asXdp.stderr, /\n; \tif \(ctx->operation == BIND_OPERATION_BIND\) \{\n\n0: [^\n]*context offset 44[^\n]* outside its 32 bytes[^\n]*\n/);
   assert.equal((await cli('show', 'verification', 'division.o', 'type=bind')).code, 0, 'type names');
   assert.equal((await cli('show', 'verification', 'trace.o', 'type=cgroup/connect4')).code, 1, 'section names select types too');
 });
