@@ -47,7 +47,7 @@ export async function loadNativeModule(runtime: Runtime, source: string | Uint8A
       const type = runtime.platform.programTypeById(program.programType)!;
       const attachType = runtime.platform.attachTypeById(program.attachType || type.defaultAttachType)?.name ?? type.name;
       programIds.push(runtime.addProgram(
-        { name: program.name, section: program.section, file, type, attachType, mode: 'NATIVE', mapIds: program.mapReferences.map((r) => mapIds[r.mapIndex]!) },
+        { name: program.name, section: program.section, file, type, attachType, mode: 'NATIVE', mapIds: [...new Set(program.mapReferences.map((r) => mapIds[r.mapIndex]!))].sort((a, b) => a - b) },
         (id) => prepareNativeProgram(module, compiled, index, runtime.environment(id)),
       ));
     });
