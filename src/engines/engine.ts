@@ -14,7 +14,7 @@ export type HelperFunction = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5
 /** Per-run state a helper may need: the context pointer and the tail call the program requested. */
 export interface Invocation {
   /** Arena address of the context (r1 at entry). */
-  readonly context: number;
+  context: number;
   /**
    * Set by the tail-call helper: the id of the program to run after this one returns (Windows semantics,
    * spec §6.3). Engines stop the running program as soon as helper 5 returns 0, as uBPF's unwind index and

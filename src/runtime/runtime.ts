@@ -497,10 +497,12 @@ export class Runtime {
     this.currentCpu = cpu;
     this.hookState = state;
     const invocation: Invocation = { context: 0 };
+    const options = { invocation };
     const runnable = {
       run: (context: bigint): bigint => {
+        invocation.context = Number(context);
         invocation.tailCalls = 0;
-        return this.invoke(program, context, invocation);
+        return this.invoke(program, context, options);
       },
     };
     try {
@@ -517,12 +519,12 @@ export class Runtime {
   }
 
   /** One invocation: the program, then each program a tail call recorded, with the same context. */
-  private invoke(first: LiveProgram, context: bigint, invocation: Invocation): bigint {
+  private invoke(first: LiveProgram, context: bigint, options: { invocation: Invocation }): bigint {
+    const invocation = options.invocation;
     let program = first;
     for (;;) {
       invocation.tailCall = undefined;
-      Object.assign(invocation, { context: Number(BigInt.asUintN(32, context)) });
-      const r0 = program.prepared!.run(context, { invocation });
+      const r0 = program.prepared!.run(context, options);
       program.runCount++;
       const next = invocation.tailCall;
       if (next === undefined) return r0;

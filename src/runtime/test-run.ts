@@ -79,16 +79,19 @@ export function testRun(program: Runnable, arena: Arena, type: ProgramTypeSpec, 
     arena.write(context, contextIn);
     arena.write(data, dataIn);
     packet?.(buffer, data + dataIn.length);
+    // The data pointers are put back before every run (bpf_xdp_adjust_head moves them), from values made once.
+    const [start64, end64] = [BigInt(data), BigInt(data + dataIn.length)];
+    const pointers = ([[type.dataOffset, start64], [type.dataEndOffset, end64], [type.metaOffset, start64]] as const).filter(([offset]) => offset >= 0);
     const placePointers = () => {
-      if (type.dataOffset >= 0) arena.view.setBigUint64(context + type.dataOffset, BigInt(data), true);
-      if (type.dataEndOffset >= 0) arena.view.setBigUint64(context + type.dataEndOffset, BigInt(data + dataIn.length), true);
-      if (type.metaOffset >= 0) arena.view.setBigUint64(context + type.metaOffset, BigInt(data), true);
+      const view = arena.view;
+      for (const [offset, value] of pointers) view.setBigUint64(context + offset, value, true);
     };
+    const contextArgument = BigInt(context);
     let returnValue = 0n;
     const start = process.hrtime.bigint();
     for (let i = 0; i < repeat; i++) {
       placePointers();
-      returnValue = program.run(BigInt(context));
+      returnValue = program.run(contextArgument);
     }
     const durationNs = Number(process.hrtime.bigint() - start) / repeat;
     // The data the context's pointers delimit after the run (xdp may have moved its start).

@@ -14,6 +14,9 @@ type RunExport = (r1: bigint, r2: bigint, r10: bigint, base: bigint) => bigint;
 class CompiledProgram implements PreparedProgram {
   private readonly runExport: RunExport;
   private readonly stack: ProgramStack;
+  /** r10 at entry and the stack's base, as the i64s the compiled code takes (made once, not per run). */
+  private readonly stackTop: bigint;
+  private readonly stackBase: bigint;
   private invocation: Invocation = { context: 0 };
 
   /** `code`: the compiled module and the export that runs this program (a native module holds several). */
@@ -55,6 +58,8 @@ class CompiledProgram implements PreparedProgram {
     const instance = new WebAssembly.Instance(code.module, { env: { memory: environment.arena.memory, helper, fault, lookup } });
     this.runExport = instance.exports[code.entry] as RunExport;
     this.stack = new ProgramStack(environment.arena);
+    this.stackTop = BigInt(this.stack.frameTop(0));
+    this.stackBase = BigInt(this.stack.base);
   }
 
   dispose(): void {
@@ -64,7 +69,7 @@ class CompiledProgram implements PreparedProgram {
   run(context: bigint, options: RunOptions = {}): bigint {
     this.invocation = options.invocation ?? { context: Number(BigInt.asUintN(32, context)) };
     try {
-      const r0 = this.runExport(BigInt.asIntN(64, context), BigInt.asIntN(64, options.r2 ?? 0n), BigInt(this.stack.frameTop(0)), BigInt(this.stack.base));
+      const r0 = this.runExport(BigInt.asIntN(64, context), options.r2 === undefined ? 0n : BigInt.asIntN(64, options.r2), this.stackTop, this.stackBase);
       return BigInt.asUintN(64, r0);
     } catch (error) {
       if (error instanceof WebAssembly.RuntimeError) throw new ExecutionError('OUT_OF_BOUNDS', -1, `the compiled program trapped: ${error.message}`);
