@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { benchInterpreter } from './interpreter.ts';
 import { benchJit } from './jit.ts';
 import { benchJitPackets } from './jit-xdp.ts';
+import { benchNative } from './native.ts';
 import { benchRuntime } from './runtime.ts';
 
 console.log(`ebpf-for-node benchmarks: node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} x ${cpus().length}`);
@@ -10,3 +11,4 @@ await benchInterpreter();
 await benchJit();
 await benchJitPackets();
 await benchRuntime();
+await benchNative();
