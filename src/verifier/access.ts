@@ -86,7 +86,8 @@ export function checkAccess(state: State, base: Value, offset: number, size: Sca
       const end = start + Number(size.umax);
       if (start < 0 || end > type.contextSize) fail(`${site.what}: ${verb} of ${size.umax} bytes at context offset ${start} is outside its ${type.contextSize} bytes (${r})`);
       const pointerField = type.fields.find((f) => f.pointer && start < f.offset + f.size && end > f.offset);
-      if (pointerField && (start !== pointerField.offset || Number(size.umax) !== 8)) fail(`${site.what}: the ${pointerField.name} pointer field of the context can only be read whole (8 bytes at offset ${pointerField.offset})`);
+      if (pointerField && write) fail(`${site.what}: cannot write to the context's ${pointerField.name} pointer field (offset ${pointerField.offset})`);
+      if (pointerField && (start !== pointerField.offset || Number(size.umax) !== pointerField.size)) fail(`${site.what}: the ${pointerField.name} pointer field of the context can only be read whole (${pointerField.size} bytes at offset ${pointerField.offset})`);
       if (write) {
         const field = type.fields.find((f) => start >= f.offset && end <= f.offset + f.size);
         if (!field || !field.writable) fail(`${site.what}: context offset ${start} is read-only for ${type.name} programs`);
@@ -113,8 +114,12 @@ export function storeStack(state: State, frame: number, off: number, size: numbe
   const f = state.stacks[frame]!;
   const start = off + STACK_BYTES;
   clobber(state, frame, start, start + size);
+  if (isPointer(value) && (size !== 8 || start % 8 !== 0)) {
+    // Part of a pointer, or a pointer off its slot: its bytes can never be read back.
+    f.bytes.fill(BYTE_POINTER, start, start + size);
+    return;
+  }
   if (isPointer(value) || (value.kind === 'scalar' && size === 8 && start % 8 === 0)) {
-    if (isPointer(value) && (size !== 8 || start % 8 !== 0)) fail(`a pointer can be stored to the stack only as 8 aligned bytes (at r10${off})`);
     const slot = start >> 3;
     f.slots.set(slot, value);
     f.bytes.fill(isPointer(value) ? BYTE_POINTER : BYTE_NUMBER, start, start + 8);

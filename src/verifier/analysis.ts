@@ -56,6 +56,13 @@ export interface AnalysisOptions {
   entryState?: EntryState | readonly EntryState[];
   /** Pcs of assumptions (PREVAIL's `assume`): a conditional jump to the next instruction that must be satisfiable. */
   assumes?: readonly number[];
+  /**
+   * Report a conditional jump one of whose sides no path takes (PREVAIL's "Code becomes unreachable"),
+   * for running PREVAIL's test cases; default false.
+   */
+  deadBranchesAreErrors?: boolean;
+  /** Require r0 to hold a number at the program's exit (default true; PREVAIL's test cases do not). */
+  checkExitValue?: boolean;
   /** Check r0 at exit against the program type's return range (default false: eBPF for Windows' hooks treat other values as their own). */
   checkReturnRange?: boolean;
 }
@@ -77,6 +84,7 @@ export function analyse(instructions: readonly Instruction[], type: ProgramTypeS
     bigEndian: options.bigEndian ?? false,
     assumes: new Set(options.assumes ?? []),
     checkReturnRange: options.checkReturnRange ?? false,
+    checkExitValue: options.checkExitValue ?? true,
   };
   const checkTermination = options.checkTermination ?? true;
   const maxIterations = options.maxLoopIterations ?? 1 << 24;
@@ -101,6 +109,8 @@ export function analyse(instructions: readonly Instruction[], type: ProgramTypeS
   const recorded = options.recordStates ? new Map<number, State>() : undefined;
   const assumeReached = new Set<number>();
   const assumePassed = new Set<number>();
+  /** For each conditional jump reached: bit 1 the fall-through side taken, bit 2 the jump side taken. */
+  const sides = new Map<number, number>();
   let explored = 0;
 
   while (queue.size > 0 && errors.size < 20) {
@@ -166,10 +176,19 @@ export function analyse(instructions: readonly Instruction[], type: ProgramTypeS
       assumeReached.add(pc);
       if (next.length > 0) assumePassed.add(pc);
     }
+    if (options.deadBranchesAreErrors && shape.forms[pc]!.semantics.kind === 'jump' && !p.assumes.has(pc)) {
+      const [fallPc, jumpPc] = shape.successors[pc]!;
+      let bits = sides.get(pc) ?? 0;
+      for (const n of next) bits |= fallPc === jumpPc ? 3 : n.pc === fallPc ? 1 : 2;
+      sides.set(pc, bits);
+    }
     const isReturn = shape.forms[pc]!.semantics.kind === 'exit';
     for (const n of next) queue.push(n.pc, n.state, isReturn ? n.pc - 1 : pc);
   }
   for (const pc of assumeReached) if (!assumePassed.has(pc)) addError(pc, 'code becomes unreachable: the assumption never holds');
+  for (const [pc, bits] of sides) {
+    if (bits !== 3 && errors.size === 0) addError(pc, `code becomes unreachable: the jump is ${bits === 1 ? 'never' : 'always'} taken`);
+  }
   const list = [...errors].map(([pc, message]) => ({ pc, message })).sort((a, b) => a.pc - b.pc);
   const ok = list.length === 0;
   const result: VerificationResult = { ok, errors: list, instructionsExplored: explored };

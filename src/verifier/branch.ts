@@ -43,11 +43,28 @@ export function compare(state: State, cond: JumpCond, is64: boolean, dst: number
     if (!is64) return [taken, fall];
     return [pointerSide(taken, cond, dst, src), pointerSide(fall, NEGATE[cond], dst, src)];
   }
-  // A pointer (never null here) against 0: it is never equal.
+  // A pointer (never null here) against 0, as an unsigned 64-bit comparison: it is above 0.
   const zero = (v: Value) => v.kind === 'scalar' && v.n.constantValue === 0n;
-  if ((zero(right) || zero(left)) && is64 && (cond === 'eq' || cond === 'ne')) return cond === 'eq' ? [null, fall] : [taken, null];
-  if (left.kind === 'map' || right.kind === 'map') fail(`comparing ${describe(left)} with ${describe(right)} is not allowed`);
-  return [taken, fall];
+  if ((left.kind === 'scalar' || right.kind === 'scalar') && (left.kind !== 'map' && right.kind !== 'map')) {
+    const unsigned = cond === 'eq' || cond === 'ne' || cond === 'set' || cond in SIGNED;
+    if (!(zero(right) || zero(left)) || !is64 || !unsigned) {
+      fail(`comparing ${describe(left)} with ${describe(right)} is not allowed: a pointer can only be compared with 0 (64-bit, unsigned) or with a pointer into the same region`);
+    }
+    const pointerLeft = right.kind === 'scalar';
+    // pointer > 0 always holds; pointer == 0 never does.
+    const always: Record<string, boolean | undefined> = pointerLeft
+      ? { eq: false, ne: true, gt: true, ge: true, lt: false, le: false }
+      : { eq: false, ne: true, lt: true, le: true, gt: false, ge: false };
+    const holds = always[cond];
+    if (holds === true) return [taken, null];
+    if (holds === false) return [null, fall];
+    return [taken, fall];
+  }
+  if (left.kind === 'map' && right.kind === 'map' && is64 && (cond === 'eq' || cond === 'ne')) {
+    const same = left.map === right.map;
+    return (cond === 'eq') === same ? [taken, null] : [null, fall];
+  }
+  fail(`comparing ${describe(left)} with ${describe(right)} is not allowed`);
 }
 
 /** Every copy of the maybe-null value `id` becomes null (the number 0) or a map value pointer. */

@@ -17,6 +17,8 @@ export interface EntryRegister {
   readonly regionSize?: number;
   /** Index of a map. */
   readonly map?: number;
+  /** A shared region that may be null (compare with 0 before use). */
+  readonly maybeNull?: boolean;
 }
 
 /** A variable of an entry state, for equalities. */
@@ -42,14 +44,16 @@ function numberOf(r: { svalue?: readonly [bigint, bigint]; uvalue?: readonly [bi
   return n;
 }
 
-function valueOf(r: EntryRegister, maps: readonly MapDescriptor[]): Value {
+function valueOf(r: EntryRegister, maps: readonly MapDescriptor[], register: number): Value {
   const off = r.offset ? Scalar.signedRange(r.offset[0], r.offset[1]) : Scalar.constant(0n);
   switch (r.type) {
     case 'number': return scalar(numberOf(r));
     case 'ctx': return { kind: 'ctx', off };
     case 'stack': return { kind: 'stack', frame: 0, off };
     case 'packet': return { kind: 'packet', off };
-    case 'shared': return { kind: 'mem', map: -1, size: r.regionSize ?? 0, off };
+    case 'shared':
+      if (r.maybeNull) return { kind: 'mem_or_null', map: -1, size: r.regionSize ?? 0, id: 1_000_000 + register, origin: -1, helper: 'the entry state' };
+      return { kind: 'mem', map: -1, size: r.regionSize ?? 0, off };
     case 'map_fd':
       if (r.map === undefined || !maps[r.map]) throw new Error(`entry state: map ${r.map} does not exist`);
       return { kind: 'map', map: r.map };
@@ -66,7 +70,7 @@ export function entryStates(entry: EntryState | readonly EntryState[], maps: rea
     s.zone.assignInterval(PACKET_SIZE, packet[0], packet[1]);
     const meta = e.metaOffset ?? [0, 0];
     s.zone.assignInterval(META_OFFSET, meta[0], meta[1]);
-    for (const [r, spec] of Object.entries(e.registers ?? {})) if (spec) s.set(Number(r), valueOf(spec, maps));
+    for (const [r, spec] of Object.entries(e.registers ?? {})) if (spec) s.set(Number(r), valueOf(spec, maps, Number(r)));
     for (const cell of e.stack ?? []) {
       const f = s.stacks[0]!;
       f.bytes.fill(BYTE_NUMBER, cell.start + STACK_BYTES, cell.end + STACK_BYTES);

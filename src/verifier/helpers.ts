@@ -44,6 +44,7 @@ export function callHelper(p: Program, pc: number, state: State, id: number): vo
         const m = p.maps[map!]!;
         const size = kind === 'map_key' ? m.keySize : m.valueSize;
         const v = read(state, r);
+        if (v.kind === 'ctx' || v.kind === 'map') fail(`${what}: a map ${kind === 'map_key' ? 'key' : 'value'} must be on the stack, in the packet or in a map value, but it is ${describe(v)}`);
         checkAccess(state, v, 0, C(size), false, p.type, { reg: r, what: `${name} ${kind === 'map_key' ? 'key' : 'value'} in r${r} (${size} bytes)` });
         if (v.kind === 'stack') numbersOnly(state, v, size, what);
         break;

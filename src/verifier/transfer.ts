@@ -32,6 +32,8 @@ export interface Program {
   readonly maxPacket: number;
   /** Pcs of assumptions (`if COND goto +0` whose false side is dropped): PREVAIL's test cases use them. */
   readonly assumes: ReadonlySet<number>;
+  /** Require a number in r0 at the program's exit. */
+  readonly checkExitValue: boolean;
   /** Check r0 at exit against the program type's return range. */
   readonly checkReturnRange: boolean;
 }
@@ -248,6 +250,9 @@ function alu(p: Program, state: State, insn: Instruction, op: AluOp, is64: boole
   if (isPointer(current) && isPointer(operand)) {
     if (op !== 'sub') fail(`${what}: only subtraction is allowed between two pointers`);
     if (!sameRegion(current, operand)) fail(`${what}: cannot subtract pointers to different regions (${describe(current)} and ${describe(operand)})`);
+    for (const [r, v] of [[dst, current], [insn.src, operand]] as const) {
+      if (v.kind === 'stack' && (v.off.smax > 0n || v.off.smin < -BigInt(STACK_BYTES))) fail(`${what}: r${r} points outside its stack frame (offset ${v.off})`);
+    }
     const a = numericPart(current)!;
     const b = numericPart(operand)!;
     let n = a.sub(b);
@@ -355,16 +360,17 @@ function load(p: Program, state: State, insn: Instruction, base: Value, size: nu
   if (base.kind === 'ctx') {
     const at = Number(base.off.constantValue!) + insn.offset;
     const t = p.type;
-    if (size === 8 && at === t.dataOffset) {
+    const field = t.fields.find((f) => f.pointer && f.offset === at && f.size === size);
+    if (field && at === t.dataOffset) {
       state.set(dst, { kind: 'packet', off: C(0) });
       return;
     }
-    if (size === 8 && at === t.dataEndOffset) {
+    if (field && at === t.dataEndOffset) {
       state.regs[dst] = { kind: 'packet', off: Scalar.unsignedRange(0n, BigInt(p.maxPacket)), end: true };
       state.zone.assignOffset(state.v(dst), PACKET_SIZE, 0, 0);
       return;
     }
-    if (size === 8 && at === t.metaOffset) {
+    if (field && at === t.metaOffset) {
       state.regs[dst] = { kind: 'packet', off: Scalar.signedRange(-4096n, 0n) };
       state.zone.assignOffset(state.v(dst), META_OFFSET, 0, 0);
       return;
@@ -399,6 +405,7 @@ function exit(p: Program, state: State): Successor[] {
   const depth = state.depth;
   const r0 = state.regs[0]!;
   if (depth === 0) {
+    if (!p.checkExitValue && r0.kind === 'uninit') return [];
     if (r0.kind !== 'scalar') fail(`r0 must hold a number at exit, but it holds ${describe(r0)}`);
     const range = p.checkReturnRange ? p.type.returnRange : undefined;
     if (range && (r0.n.smin < BigInt(range[0]) || r0.n.smax > BigInt(range[1]))) {

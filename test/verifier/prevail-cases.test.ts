@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { validateProgram } from '../../src/isa/validate.ts';
 import { loadPrevailCases, parseFact } from './prevail/cases.ts';
+import { runCase } from './prevail/runner.ts';
 
 test('all 802 PREVAIL cases read: programs assemble, entry states parse, verdicts are known', () => {
   const cases = loadPrevailCases();
@@ -24,4 +27,22 @@ test('entry-state facts split into subject, property and value', () => {
   assert.deepEqual(parseFact('s[0...7].type=number'), { subject: 's[0...7]', property: 'type', relation: '=', value: 'number' });
   assert.deepEqual(parseFact('packet_size=[0, 100]'), { subject: 'packet_size', property: undefined, relation: '=', value: '[0, 100]' });
   assert.deepEqual(parseFact('r1.type in {stack, shared}'), { subject: 'r1', property: 'type', relation: 'in', value: '{stack, shared}' });
+});
+
+test('our verdicts on PREVAIL\'s cases: every disagreement is listed and explained, agreement does not drop', () => {
+  const listed = JSON.parse(readFileSync(join(import.meta.dirname, 'prevail', 'disagreements.json'), 'utf8')) as { file: string; test: string; expected: string; got: string; reason: string }[];
+  const cases = loadPrevailCases();
+  const disagreements: { file: string; test: string; expected: string; got: string }[] = [];
+  for (const c of cases) {
+    const { rejected } = runCase(c);
+    if (rejected !== c.mustReject) disagreements.push({ file: c.file, test: c.name, expected: c.mustReject ? 'reject' : 'accept', got: rejected ? 'reject' : 'accept' });
+  }
+  const agree = cases.length - disagreements.length;
+  console.log(`prevail-yaml: ${agree} agree, ${disagreements.length} disagree`);
+  const key = (d: { file: string; test: string; expected: string; got: string }) => `${d.file} | ${d.test} | expected ${d.expected}, got ${d.got}`;
+  assert.deepEqual(disagreements.map(key), listed.map(key), 'the disagreements changed: update test/verifier/prevail/disagreements.json with a reason for each');
+  for (const d of listed) assert.ok(d.reason.length > 20, `${key(d)} needs a reason`);
+  // A missed reject is only acceptable where the listed reason shows the program is safe.
+  for (const d of listed.filter((x) => x.expected === 'reject')) assert.match(d.reason, /more precise|harness|less precise: .*memory safe/, `${key(d)}: a missed reject`);
+  assert.ok(agree >= 748, `agreement dropped to ${agree}`);
 });

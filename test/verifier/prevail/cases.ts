@@ -20,6 +20,8 @@ export interface Fact {
 export interface PrevailCase {
   readonly file: string;
   readonly name: string;
+  /** The program as the case writes it (comments name the Linux helpers its calls mean). */
+  readonly source: string;
   readonly options: readonly string[];
   /** The entry state; `bottom` when the case starts unreachable (`_|_`). */
   readonly pre: readonly Fact[] | 'bottom';
@@ -68,6 +70,7 @@ export function loadPrevailCases(directory = join(sharedData, 'prevail-yaml')): 
       out.push({
         file,
         name: data['test-case'],
+        source,
         options: data.options ?? [],
         pre: pre.includes('_|_') ? 'bottom' : pre.map(parseFact),
         instructions,

@@ -1,0 +1,171 @@
+// Runs PREVAIL's test cases through our verifier: each case's `pre:` facts become an entry state
+// (registers' types, offsets and value ranges, stack bytes, packet size, metadata offset, equalities;
+// a register whose type is a set starts one alternative per type), its options become analysis options,
+// and our verdict is compared with PREVAIL's (rejected iff it expects messages).
+import { windowsPlatform, type ProgramTypeSpec } from '../../../src/platform/index.ts';
+import { analyse, type EntryRegister, type EntryState, type MapDescriptor } from '../../../src/verifier/analysis.ts';
+import type { EntryVariable } from '../../../src/verifier/entry.ts';
+import type { Instruction } from '../../../src/isa/instruction.ts';
+import type { Fact, PrevailCase } from './cases.ts';
+
+/** The context PREVAIL's test platform gives: 32-bit data and data_end pointers at 0 and 4, then scalars. */
+export const PREVAIL_TEST_CONTEXT: ProgramTypeSpec = {
+  ...windowsPlatform.programTypeByName('xdp')!,
+  name: 'prevail_test', contextSize: 64, dataOffset: 0, dataEndOffset: 4, metaOffset: -1,
+  fields: [
+    { name: 'data', offset: 0, size: 4, writable: false, pointer: 'data' },
+    { name: 'data_end', offset: 4, size: 4, writable: false, pointer: 'data_end' },
+    { name: 'fields', offset: 8, size: 56, writable: true },
+  ],
+};
+
+/** PREVAIL's mock maps: any map fd names a map (key 4 bytes, value 4 bytes); program arrays sit at PROGRAMS. */
+const PROGRAMS = 32;
+const progArrayType = windowsPlatform.mapTypes.find((m) => m.isProgArray)!.id;
+export const PREVAIL_MAPS: readonly MapDescriptor[] = Array.from({ length: PROGRAMS + 1 }, (_, i) =>
+  i === PROGRAMS ? { type: progArrayType, keySize: 4, valueSize: 4 } : { type: 1, keySize: 4, valueSize: 4 });
+
+const INF = 1n << 64n;
+
+/** `5`, `-3`, `[0, 10]`, `[-oo, +oo]` as a bigint range. */
+function range(text: string): [bigint, bigint] | undefined {
+  const one = (t: string) => (t === '+oo' ? INF : t === '-oo' ? -INF : /^-?\d+$/.test(t) ? BigInt(t) : undefined);
+  const m = /^\[(.+),\s*(.+)\]$/.exec(text);
+  const lo = one(m ? m[1]!.trim() : text);
+  const hi = one(m ? m[2]!.trim() : text);
+  return lo === undefined || hi === undefined ? undefined : [lo, hi];
+}
+
+const clampSigned = (r: [bigint, bigint]): [bigint, bigint] => [r[0] < -(1n << 63n) ? -(1n << 63n) : r[0], r[1] >= 1n << 63n ? (1n << 63n) - 1n : r[1]];
+const clampUnsigned = (r: [bigint, bigint]): [bigint, bigint] => [r[0] < 0n ? 0n : r[0], r[1] >= INF ? INF - 1n : r[1]];
+const small = (r: [bigint, bigint]): [number, number] => [Number(r[0] < -(1n << 52n) ? -(1n << 52n) : r[0]), Number(r[1] > 1n << 52n ? 1n << 52n : r[1])];
+
+/** What the facts say, or why they cannot be represented. */
+export function entryStatesOf(facts: readonly Fact[]): EntryState[] | string {
+  const regs = new Map<number, { types: string[]; svalue?: [bigint, bigint]; uvalue?: [bigint, bigint]; offset?: [bigint, bigint]; regionSize?: number; map?: number; numericSize?: number; nonNegative?: boolean }>();
+  const reg = (subject: string) => {
+    const r = Number(subject.slice(1));
+    if (!regs.has(r)) regs.set(r, { types: [] });
+    return regs.get(r)!;
+  };
+  const stack: { start: number; end: number; svalue?: [bigint, bigint]; uvalue?: [bigint, bigint] }[] = [];
+  const equalities: [EntryVariable, EntryVariable][] = [];
+  let packetSize: [number, number] | undefined;
+  let metaOffset: [number, number] | undefined;
+  // PREVAIL's stack offsets count from the bottom of the whole stack; ours from r10.
+  const r10 = facts.find((f) => f.subject === 'r10' && f.property === 'stack_offset');
+  const stackBase = r10 && /^\d+$/.test(r10.value) ? BigInt(r10.value) : 512n;
+  for (const f of facts) {
+    const r = /^r(\d+)$/.test(f.subject) ? reg(f.subject) : undefined;
+    const cell = /^s\[(\d+)(?:\.\.\.(\d+))?\]$/.exec(f.subject);
+    const valueRange = range(f.value);
+    if (r && f.property === 'type') {
+      if (f.relation === 'in') r.types = f.value.replace(/[{}\s]/g, '').split(',');
+      else if (/^r\d+\.type$/.test(f.value)) continue;
+      else r.types = [f.value];
+    } else if (r && (f.property === 'svalue' || f.property === 'uvalue')) {
+      const other = /^r(\d+)\.(svalue|uvalue)$/.exec(f.value);
+      if (other) {
+        if (Number(other[1]) === Number(f.subject.slice(1))) {
+          if (other[2] !== f.property) r.nonNegative = true;
+        } else if (other[2] === 'svalue' && f.property === 'svalue') equalities.push([{ register: Number(f.subject.slice(1)) }, { register: Number(other[1]) }]);
+        continue;
+      }
+      if (!valueRange) return `cannot read ${f.subject}.${f.property}=${f.value}`;
+      r[f.property] = valueRange;
+    } else if (r && /_offset$/.test(f.property ?? '')) {
+      if (f.value === 'packet_size') equalities.push([{ register: Number(f.subject.slice(1)) }, 'packet_size']);
+      else if (!valueRange) return `cannot read ${f.subject}.${f.property}=${f.value}`;
+      else r.offset = f.property === 'stack_offset' ? [valueRange[0] - stackBase, valueRange[1] - stackBase] : valueRange;
+    } else if (r && f.property === 'shared_region_size' && valueRange) r.regionSize = Number(valueRange[0]);
+    else if (r && (f.property === 'map_fd' || f.property === 'map_fd_programs') && valueRange) r.map = Number(valueRange[0]);
+    else if (r && f.property === 'stack_numeric_size' && valueRange) r.numericSize = Number(valueRange[0]);
+    else if (cell) {
+      const start = Number(cell[1]) - Number(stackBase);
+      const end = Number(cell[2] ?? cell[1]) - Number(stackBase) + 1;
+      let c = stack.find((x) => x.start === start && x.end === end);
+      if (!c) stack.push((c = { start, end }));
+      if ((f.property === 'svalue' || f.property === 'uvalue') && valueRange) c[f.property] = valueRange;
+    } else if (f.subject === 'packet_size' && valueRange) packetSize = small(valueRange);
+    else if (f.subject === 'meta_offset') {
+      if (valueRange) metaOffset = small(valueRange);
+      else if (/^r\d+\.packet_offset$/.test(f.value)) equalities.push(['meta_offset', { register: Number(f.value.slice(1, f.value.indexOf('.'))) }]);
+      else return `cannot read meta_offset=${f.value}`;
+    } else return `cannot represent ${f.subject}${f.property ? `.${f.property}` : ''}${f.relation === 'in' ? ' in ' : '='}${f.value}`;
+  }
+  // One alternative per combination of possible types.
+  let alternatives: Map<number, EntryRegister>[] = [new Map()];
+  for (const [r, spec] of regs) {
+    if (spec.types.length === 0) return `r${r} has facts but no type`;
+    const next: Map<number, EntryRegister>[] = [];
+    for (const type of spec.types) {
+      let register: EntryRegister;
+      switch (type) {
+        case 'number': {
+          let svalue = spec.svalue ? clampSigned(spec.svalue) : undefined;
+          if (spec.nonNegative) svalue = [svalue && svalue[0] > 0n ? svalue[0] : 0n, svalue ? svalue[1] : (1n << 63n) - 1n];
+          register = { type: 'number', ...(svalue ? { svalue } : {}), ...(spec.uvalue ? { uvalue: clampUnsigned(spec.uvalue) } : {}) };
+          break;
+        }
+        case 'ctx': case 'stack': case 'packet': case 'shared':
+          register = {
+            type, ...(spec.offset ? { offset: spec.offset } : {}), ...(spec.regionSize !== undefined ? { regionSize: spec.regionSize } : {}),
+            // PREVAIL gives a pointer's address as its svalue: a shared region whose address may be 0 may be null.
+            ...(type === 'shared' && spec.svalue && spec.svalue[0] <= 0n ? { maybeNull: true } : {}),
+          };
+          break;
+        case 'map_fd': register = { type: 'map_fd', map: Math.max(0, (spec.map ?? 1) - 1) }; break;
+        case 'map_fd_programs': register = { type: 'map_fd', map: PROGRAMS }; break;
+        default: return `r${r} has type ${type}, which has no counterpart here`;
+      }
+      for (const alt of alternatives) next.push(new Map(alt).set(r, register));
+      if (type === 'stack' && spec.numericSize && spec.offset) stack.push({ start: Number(spec.offset[0]), end: Number(spec.offset[0]) + spec.numericSize });
+    }
+    alternatives = next;
+  }
+  return alternatives.map((alt) => ({
+    registers: Object.fromEntries(alt),
+    ...(packetSize ? { packetSize } : {}),
+    ...(metaOffset ? { metaOffset } : {}),
+    stack,
+    equalities,
+  }));
+}
+
+/**
+ * PREVAIL's cases call helpers by Linux numbers and name them in a comment (`call 1; bpf_map_lookup_elem`).
+ * Each named call is renumbered to this platform's helper of that name (bpf_trace_printk: the variant
+ * with the fewest arguments); a helper this platform lacks keeps its number.
+ */
+export function renumberHelpers(c: PrevailCase): Instruction[] {
+  const names = [...c.source.matchAll(/call (\d+);\s*(\w+)/g)].map((m) => ({ id: Number(m[1]), name: m[2]! }));
+  const helpers = [...windowsPlatform.helpers.values(), ...PREVAIL_TEST_CONTEXT.helpers];
+  let next = 0;
+  return c.instructions.map((insn) => {
+    if (insn.opcode !== 0x85 || insn.src !== 0) return insn;
+    const named = names[next]?.id === insn.imm ? names[next++] : undefined;
+    if (!named) return insn;
+    const ours = helpers.find((h) => h.name === named.name || h.cName === named.name) ?? helpers.find((h) => h.name.startsWith(named.name) && /^\d+$/.test(h.name.slice(named.name.length)));
+    return ours ? { ...insn, imm: ours.id } : insn;
+  });
+}
+
+/** Our verdict on one case: rejected or not, and the first error (or why the case cannot run here). */
+export function runCase(c: PrevailCase): { rejected: boolean; detail: string } {
+  if (c.unrepresentable) return { rejected: true, detail: `not encodable: ${c.unrepresentable}` };
+  if (c.pre === 'bottom') return { rejected: false, detail: 'starts unreachable' };
+  const entry = entryStatesOf(c.pre);
+  if (typeof entry === 'string') return { rejected: true, detail: `entry state: ${entry}` };
+  const termination = c.options.includes('termination');
+  const result = analyse(renumberHelpers(c), PREVAIL_TEST_CONTEXT, windowsPlatform, PREVAIL_MAPS, {
+    entryState: entry,
+    assumes: c.assumes,
+    checkTermination: termination,
+    maxLoopIterations: 100_000,
+    allowDivisionByZero: !c.options.includes('!allow_division_by_zero'),
+    bigEndian: c.options.includes('big_endian'),
+    checkExitValue: false,
+    deadBranchesAreErrors: true,
+  });
+  return { rejected: !result.ok, detail: result.errors[0] ? `${result.errors[0].pc}: ${result.errors[0].message}` : 'accepted' };
+}
