@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { benchInterpreter } from './interpreter.ts';
 import { benchJit } from './jit.ts';
 import { benchJitPackets } from './jit-xdp.ts';
+import { benchVerifier } from './verifier.ts';
 import { benchNative } from './native.ts';
 import { benchRuntime } from './runtime.ts';
 
@@ -12,3 +13,4 @@ await benchJit();
 await benchJitPackets();
 await benchRuntime();
 await benchNative();
+await benchVerifier();
