@@ -10,7 +10,7 @@ import { ExecutionError, type ExecutionEnvironment, type HelperFunction, type In
 import { windowsPlatform, type Platform, type ProgramTypeSpec } from '../platform/index.ts';
 import { Arena } from './arena.ts';
 import { bindHelpers, HelperError, type HelperHost } from './helpers.ts';
-import { hookHelper, type HookHost, type HookState } from './hook-helpers.ts';
+import { hookHelper, splitTestContext, type HookHost, type HookState } from './hook-helpers.ts';
 import { loadObject, type LoadOptions, type LoadResult } from './loader.ts';
 import { isNativeSource, loadNativeModule } from '../native/load.ts';
 import type { SigningPolicy } from '../native/module.ts';
@@ -482,8 +482,12 @@ export class Runtime {
    * them: each callee runs after its caller returns, at most 33 after the first program. Bad input is a
    * RuntimeError (INVALID_ARGUMENT) before anything runs.
    */
-  testRun(programId: number, input: RuntimeTestRunInput = {}): RuntimeTestRunResult {
+  testRun(programId: number, given: RuntimeTestRunInput = {}): RuntimeTestRunResult {
     const program = this.liveProgram(programId);
+    const split = splitTestContext(program.type.name, given.contextIn);
+    if ('error' in split) throw new RuntimeError('INVALID_ARGUMENT', `program ${programId} (${program.name}): ${split.error}`);
+    const { contextIn: _, ...rest } = given;
+    const input: RuntimeTestRunInput = { ...rest, ...(split.contextIn ? { contextIn: split.contextIn } : {}), ...(split.networkContext && !given.networkContext ? { networkContext: split.networkContext } : {}) };
     const cpu = input.cpu ?? 0;
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.cpuCount) throw new RuntimeError('INVALID_ARGUMENT', `cpu ${cpu} is not one of this runtime's ${this.cpuCount} CPUs (0-${this.cpuCount - 1})`);
     try {
@@ -508,7 +512,7 @@ export class Runtime {
     try {
       const result = testRun(runnable, this.arena, program.type, input, (start, end) => void (state.packet = { start, end }));
       program.runTimeNs += result.durationNs * (input.repeat ?? 1);
-      return { ...result, ...(state.redirectContext ? { redirectContext: state.redirectContext } : {}), ...(state.events.length ? { events: state.events } : {}) };
+      return { ...result, contextOut: split.wrap(result.contextOut), ...(state.redirectContext ? { redirectContext: state.redirectContext } : {}), ...(state.events.length ? { events: state.events } : {}) };
     } catch (error) {
       if (error instanceof ExecutionError) throw new RuntimeError('RUN_FAILED', `program ${programId} (${program.name}): ${error.message}`);
       throw error;

@@ -102,6 +102,27 @@ for (const execution of ['jit', 'interpret'] as const) {
     assert.equal(t.run('Redirect', { contextIn: ctx, networkContext: stale }).returnValue, 0n, 'a network context of another version: rejected');
   });
 
+  test(`${execution}: sock_addr test runs also take the whole bpf_sock_addr_test_context_t, network context included`, async () => {
+    const t = await load('hook_sock_addr.c', { execution });
+    const whole = (networkVersion: number, headerVersion = 1) => {
+      const ctx = new Uint8Array(120);
+      const view = new DataView(ctx.buffer);
+      view.setUint16(0, headerVersion, true);
+      view.setBigUint64(8, 120n, true);
+      view.setBigUint64(16, 120n, true);
+      view.setUint32(24, 2, true); // family
+      view.setUint16(24 + 40, 8080); // user_port, network order
+      view.setUint32(88, networkVersion, true);
+      return ctx;
+    };
+    const result = t.run('Redirect', { contextIn: whole(1) });
+    assert.equal(result.returnValue, 2n);
+    assert.equal(result.contextOut.length, 120, 'the context comes back in the shape it came in');
+    assert.equal(new DataView(result.contextOut.buffer).getUint16(24 + 40), 8081);
+    assert.equal(t.run('Redirect', { contextIn: whole(7) }).returnValue, 0n, 'the network context given is the one the program reads');
+    assert.throws(() => t.run('Redirect', { contextIn: whole(1, 3) }), /needs the header \{version 1, size 120, total size 120\}; ctx_in has \{version 3, size 120, total size 120\}/);
+  });
+
   test(`${execution}: sockops flow ids follow the connection; process image paths; the sample extension's helpers`, async () => {
     const t = await load('hook_others.c', { execution });
     const sockops = (port: number) => {
