@@ -56,7 +56,8 @@ export async function openStudio(browser: Browser, url: string, errors: string[]
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(url);
-  await page.getByTestId('connection').getByText('live').waitFor();
+  // Generous: a page opened on a 100,000-entry map waits for the service to list them all first.
+  await page.getByTestId('connection').getByText('live').waitFor({ timeout: 120_000 });
   return page;
 }
 

@@ -80,6 +80,11 @@ export class HashMap extends BpfMap {
     this.context.arena.free(address);
   }
 
+  /** Every entry in one pass (walking by nextKey copies the key list once per entry: quadratic). */
+  override *entries(): Generator<[Uint8Array, Uint8Array]> {
+    for (const [id, address] of [...this.entriesById]) yield [keyBytes(id), this.context.arena.read(address, this.blockSize)];
+  }
+
   nextKey(key: Uint8Array | undefined): Uint8Array | undefined {
     const ids = [...this.entriesById.keys()];
     if (key === undefined) return ids.length ? keyBytes(ids[0]!) : undefined;

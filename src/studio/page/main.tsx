@@ -98,5 +98,7 @@ function App() {
 }
 
 applyTheme();
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+root.textContent = ''; // the "Loading" placeholder, which Preact would keep beside the app
+render(<App />, root);
 start().catch((error: Error) => (lastError.value = `Could not reach the service: ${error.message}`));
