@@ -232,6 +232,34 @@ describe('the Studio in chromium', { skip: skip ?? false }, () => {
     noScriptErrors();
   });
 
+  test('a struct value is typed field by field on the page and the CLI decodes it back', async () => {
+    const typed = await compileTestProgram(`${here}programs/typed_values.c`);
+    await call('programs.load', { path: typed, fileName: 'typed_values.o', pinned: 'none' });
+    const records = ((await call('maps.list', {})) as MapInfo[]).find((m) => m.name === 'records')!;
+    const page = await open(`#map/${records.id}`);
+    await page.getByText('BTF from typed_values.o').waitFor();
+    await page.getByRole('button', { name: 'New entry' }).click();
+    const panel = page.getByTestId('entry-panel');
+    await panel.locator('input[data-field="key.(value)"]').fill('7');
+    await panel.locator('input[data-field="count"]').fill('5');
+    await panel.locator('select[data-field="verdict"]').selectOption('VERDICT_BLOCK');
+    await panel.locator('input[data-field="name"]').fill('node.exe');
+    await panel.locator('input[data-field="app"]').fill('Äpp');
+    await panel.locator('input[data-field="peer.port"]').fill('8080');
+    await panel.locator('input[data-field="ports[2]"]').fill('443');
+    await screenshot(page, 'entry-typed');
+    await panel.getByTestId('entry-save').click();
+    const entries = page.getByTestId('map-entries');
+    await entries.getByText('VERDICT_BLOCK').waitFor();
+    assert.match(await entries.innerText(), /node\.exe[\s\S]*Äpp/);
+    const io = bufferedIo({ env: studio.env, json: true });
+    assert.equal(await runCli(['map', 'dump', 'name', 'records'], io), 0, io.stderr);
+    const dumped = JSON.parse(io.stdout) as { key: unknown; value: Record<string, unknown> }[];
+    assert.deepEqual(dumped.map((e) => [e.key, e.value.count, e.value.verdict, e.value.name, e.value.app, e.value.ports]), [[7, 5, 'VERDICT_BLOCK', 'node.exe', 'Äpp', [0, 0, 443]]]);
+    await page.close();
+    noScriptErrors();
+  });
+
   test('100 programs stay listed and sortable (times logged)', async () => {
     const page = await open('#programs');
     const started = Date.now();
