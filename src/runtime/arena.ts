@@ -60,21 +60,24 @@ export class Arena {
     this.cachedView = new DataView(this.cachedBuffer);
   }
 
+  // Growing a WebAssembly.Memory detaches its old ArrayBuffer (byteLength 0): checking that is much
+  // cheaper than asking the memory for its buffer, which crosses into the engine on every access.
+
   /** The arena's bytes (a fresh view after the memory grew). */
   get bytes(): Uint8Array {
-    if (this.memory.buffer !== this.cachedBuffer) this.refresh();
+    if (this.cachedBuffer.byteLength === 0) this.refresh();
     return this.cachedBytes;
   }
 
   /** A DataView over the arena (a fresh view after the memory grew). */
   get view(): DataView {
-    if (this.memory.buffer !== this.cachedBuffer) this.refresh();
+    if (this.cachedBuffer.byteLength === 0) this.refresh();
     return this.cachedView;
   }
 
   /** Current size in bytes. */
   get size(): number {
-    return this.memory.buffer.byteLength;
+    return this.bytes.length;
   }
 
   /** Bytes handed out and not yet freed (rounded sizes). */
@@ -86,7 +89,7 @@ export class Arena {
 
   /** True when [addr, addr + length) lies inside the arena and above the null guard. */
   contains(addr: number, length: number): boolean {
-    return addr >= NULL_GUARD && length >= 0 && addr + length <= this.memory.buffer.byteLength;
+    return addr >= NULL_GUARD && length >= 0 && addr + length <= this.bytes.length;
   }
 
   /** Allocates `length` zeroed bytes, 16-byte aligned, and returns the block's address (never 0). */
