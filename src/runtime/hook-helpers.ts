@@ -183,25 +183,24 @@ const EXTENSION_HEADER_SIZE = 24;
 
 /**
  * A sock_addr test run's ctx_in may be the whole bpf_sock_addr_test_context_t (header, context, network
- * context), as eBPF for Windows' test runs take it: split it, checking the header. Anything else is
- * returned unchanged. `wrap` puts the context that comes out back into the same shape.
+ * context), as eBPF for Windows' test runs take it: split it, checking the header. Anything else comes
+ * back as it is. `whole` is the input to put the context that comes out back into.
  */
-export function splitTestContext(typeName: string, contextIn: Uint8Array | undefined): { contextIn?: Uint8Array; networkContext?: Uint8Array; wrap: (contextOut: Uint8Array) => Uint8Array } | { error: string } {
-  const unchanged = { ...(contextIn ? { contextIn } : {}), wrap: (out: Uint8Array) => out };
-  if (typeName !== 'sock_addr' || !contextIn || contextIn.length !== SOCK_ADDR_TEST_CONTEXT_SIZE) return unchanged;
+export function splitTestContext(typeName: string, contextIn: Uint8Array | undefined): { contextIn?: Uint8Array; networkContext?: Uint8Array; whole?: Uint8Array } | { error: string } {
+  if (typeName !== 'sock_addr' || !contextIn || contextIn.length !== SOCK_ADDR_TEST_CONTEXT_SIZE) return contextIn ? { contextIn } : {};
   const view = new DataView(contextIn.buffer, contextIn.byteOffset, contextIn.byteLength);
   const [version, size, total] = [view.getUint16(0, true), view.getBigUint64(8, true), view.getBigUint64(16, true)];
   if (version !== 1 || size !== BigInt(SOCK_ADDR_TEST_CONTEXT_SIZE) || total !== BigInt(SOCK_ADDR_TEST_CONTEXT_SIZE)) {
     return { error: `a bpf_sock_addr_test_context_t needs the header {version 1, size 120, total size 120}; ctx_in has {version ${version}, size ${size}, total size ${total}}` };
   }
   const end = EXTENSION_HEADER_SIZE + 64;
-  return {
-    contextIn: contextIn.slice(EXTENSION_HEADER_SIZE, end),
-    networkContext: contextIn.slice(end),
-    wrap: (out) => {
-      const whole = contextIn.slice();
-      whole.set(out, EXTENSION_HEADER_SIZE);
-      return whole;
-    },
-  };
+  return { contextIn: contextIn.slice(EXTENSION_HEADER_SIZE, end), networkContext: contextIn.slice(end), whole: contextIn };
+}
+
+/** The context a test run gives back, in the shape `whole` (a split test context) had. */
+export function joinTestContext(whole: Uint8Array | undefined, contextOut: Uint8Array): Uint8Array {
+  if (!whole) return contextOut;
+  const out = whole.slice();
+  out.set(contextOut, EXTENSION_HEADER_SIZE);
+  return out;
 }

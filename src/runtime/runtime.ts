@@ -10,7 +10,7 @@ import { ExecutionError, type ExecutionEnvironment, type HelperFunction, type In
 import { windowsPlatform, type Platform, type ProgramTypeSpec } from '../platform/index.ts';
 import { Arena } from './arena.ts';
 import { bindHelpers, HelperError, type HelperHost } from './helpers.ts';
-import { hookHelper, splitTestContext, type HookHost, type HookState } from './hook-helpers.ts';
+import { hookHelper, joinTestContext, splitTestContext, type HookHost, type HookState } from './hook-helpers.ts';
 import { loadObject, type LoadOptions, type LoadResult } from './loader.ts';
 import { isNativeSource, loadNativeModule } from '../native/load.ts';
 import type { SigningPolicy } from '../native/module.ts';
@@ -500,41 +500,16 @@ export class Runtime {
     const [savedCpu, savedState] = [this.currentCpu, this.hookState];
     this.currentCpu = cpu;
     this.hookState = state;
-    const invocation: Invocation = { context: 0 };
-    const options = { invocation };
-    const runnable = {
-      run: (context: bigint): bigint => {
-        invocation.context = Number(context);
-        invocation.tailCalls = 0;
-        return this.invoke(program, context, options);
-      },
-    };
     try {
-      const result = testRun(runnable, this.arena, program.type, input, (start, end) => void (state.packet = { start, end }));
+      const result = testRun(new ProgramInvocation(this.livePrograms, program), this.arena, program.type, input, state);
       program.runTimeNs += result.durationNs * (input.repeat ?? 1);
-      return { ...result, contextOut: split.wrap(result.contextOut), ...(state.redirectContext ? { redirectContext: state.redirectContext } : {}), ...(state.events.length ? { events: state.events } : {}) };
+      return { ...result, contextOut: joinTestContext(split.whole, result.contextOut), ...(state.redirectContext ? { redirectContext: state.redirectContext } : {}), ...(state.events.length ? { events: state.events } : {}) };
     } catch (error) {
       if (error instanceof ExecutionError) throw new RuntimeError('RUN_FAILED', `program ${programId} (${program.name}): ${error.message}`);
       throw error;
     } finally {
       this.currentCpu = savedCpu;
       this.hookState = savedState;
-    }
-  }
-
-  /** One invocation: the program, then each program a tail call recorded, with the same context. */
-  private invoke(first: LiveProgram, context: bigint, options: { invocation: Invocation }): bigint {
-    const invocation = options.invocation;
-    let program = first;
-    for (;;) {
-      invocation.tailCall = undefined;
-      const r0 = program.prepared!.run(context, options);
-      program.runCount++;
-      const next = invocation.tailCall;
-      if (next === undefined) return r0;
-      const callee = this.livePrograms.get(next);
-      if (!callee) return r0; // freed by a helper since it was recorded: nothing left to run
-      program = callee;
     }
   }
 
@@ -620,5 +595,34 @@ export class Runtime {
         return live ? this.programLookup(live, keyAddress) : map.lookupAddress(keyAddress);
       },
     };
+  }
+}
+
+/**
+ * One test run's invocations: the program, then each program a tail call recorded, with the same context
+ * (a class, not closures: under tsx each closure created costs a name definition, and this runs per event).
+ */
+class ProgramInvocation {
+  private readonly options: { invocation: Invocation } = { invocation: { context: 0 } };
+  constructor(
+    private readonly programs: ReadonlyMap<number, LiveProgram>,
+    private readonly first: LiveProgram,
+  ) {}
+
+  run(context: bigint): bigint {
+    const invocation = this.options.invocation;
+    invocation.context = Number(context);
+    invocation.tailCalls = 0;
+    let program = this.first;
+    for (;;) {
+      invocation.tailCall = undefined;
+      const r0 = program.prepared!.run(context, this.options);
+      program.runCount++;
+      const next = invocation.tailCall;
+      if (next === undefined) return r0;
+      const callee = this.programs.get(next);
+      if (!callee) return r0; // freed since the call was recorded: nothing left to run
+      program = callee;
+    }
   }
 }

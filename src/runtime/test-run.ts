@@ -67,9 +67,10 @@ export function checkTestRunInput(type: ProgramTypeSpec, input: TestRunInput): {
 
 /**
  * Runs a program as bpf_prog_test_run does. Bad input changes nothing and throws TestRunError.
- * `packet` learns where the packet buffer is (for bpf_xdp_adjust_head) before the first run.
+ * `hook.packet` is set to the packet buffer's bounds (for bpf_xdp_adjust_head) before the first run.
+ * (No closures here: under tsx every closure created costs a name definition, and this runs per event.)
  */
-export function testRun(program: Runnable, arena: Arena, type: ProgramTypeSpec, input: TestRunInput, packet?: (start: number, end: number) => void): TestRunResult {
+export function testRun(program: Runnable, arena: Arena, type: ProgramTypeSpec, input: TestRunInput, hook?: { packet?: { start: number; end: number } }): TestRunResult {
   const { repeat, contextIn, dataIn } = checkTestRunInput(type, input);
   const headroom = type.name === 'xdp' ? XDP_HEADROOM : 0;
   const context = arena.alloc(type.contextSize);
@@ -78,40 +79,50 @@ export function testRun(program: Runnable, arena: Arena, type: ProgramTypeSpec, 
   try {
     arena.write(context, contextIn);
     arena.write(data, dataIn);
-    packet?.(buffer, data + dataIn.length);
-    // The data pointers are put back before every run (bpf_xdp_adjust_head moves them), from values made once.
-    const [start64, end64] = [BigInt(data), BigInt(data + dataIn.length)];
-    const pointers = ([[type.dataOffset, start64], [type.dataEndOffset, end64], [type.metaOffset, start64]] as const).filter(([offset]) => offset >= 0);
-    const placePointers = () => {
-      const view = arena.view;
-      for (const [offset, value] of pointers) view.setBigUint64(context + offset, value, true);
-    };
+    if (hook) hook.packet = { start: buffer, end: data + dataIn.length };
+    // The data pointers are put back before every run (bpf_xdp_adjust_head moves them). Arena addresses
+    // fit in 32 bits, so each pointer is two u32 stores, with no BigInt on the way.
+    const end = data + dataIn.length;
+    const { dataOffset, dataEndOffset, metaOffset } = type;
     const contextArgument = BigInt(context);
     let returnValue = 0n;
     const start = process.hrtime.bigint();
     for (let i = 0; i < repeat; i++) {
-      placePointers();
+      const view = arena.view;
+      if (dataOffset >= 0) setPointer(view, context + dataOffset, data);
+      if (dataEndOffset >= 0) setPointer(view, context + dataEndOffset, end);
+      if (metaOffset >= 0) setPointer(view, context + metaOffset, data);
       returnValue = program.run(contextArgument);
     }
     const durationNs = Number(process.hrtime.bigint() - start) / repeat;
     // The data the context's pointers delimit after the run (xdp may have moved its start).
-    let [outStart, outEnd] = [data, data + dataIn.length];
-    if (type.dataOffset >= 0 && type.dataEndOffset >= 0) {
-      const s = Number(arena.view.getBigUint64(context + type.dataOffset, true));
-      const e = Number(arena.view.getBigUint64(context + type.dataEndOffset, true));
-      if (s >= buffer && s <= e && e <= data + dataIn.length) [outStart, outEnd] = [s, e];
+    let outStart = data;
+    let outEnd = end;
+    if (dataOffset >= 0 && dataEndOffset >= 0) {
+      const view = arena.view;
+      const s = view.getUint32(context + dataOffset + 4, true) === 0 ? view.getUint32(context + dataOffset, true) : -1;
+      const e = view.getUint32(context + dataEndOffset + 4, true) === 0 ? view.getUint32(context + dataEndOffset, true) : -1;
+      if (s >= buffer && s <= e && e <= end) [outStart, outEnd] = [s, e];
     }
     let dataOut = arena.read(outStart, outEnd - outStart);
     const dataTruncated = input.dataSizeOut !== undefined && dataOut.length > input.dataSizeOut;
     if (dataTruncated) dataOut = dataOut.slice(0, input.dataSizeOut);
     const contextOut = arena.read(context, type.contextSize);
     // Arena addresses mean nothing outside: the pointer fields come back as zero.
-    for (const offset of [type.dataOffset, type.dataEndOffset, type.metaOffset]) if (offset >= 0) contextOut.fill(0, offset, offset + 8);
+    if (dataOffset >= 0) contextOut.fill(0, dataOffset, dataOffset + 8);
+    if (dataEndOffset >= 0) contextOut.fill(0, dataEndOffset, dataEndOffset + 8);
+    if (metaOffset >= 0) contextOut.fill(0, metaOffset, metaOffset + 8);
     return { returnValue, durationNs, dataOut, contextOut, ...(dataTruncated ? { dataTruncated } : {}) };
   } finally {
     arena.free(context);
     arena.free(buffer);
   }
+}
+
+/** A 64-bit pointer field holding an arena address (which fits in 32 bits). */
+function setPointer(view: DataView, at: number, address: number): void {
+  view.setUint32(at, address, true);
+  view.setUint32(at + 4, 0, true);
 }
 
 /**

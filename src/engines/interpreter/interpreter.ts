@@ -37,6 +37,8 @@ class InterpretedProgram implements PreparedProgram {
   private readonly hi = new Int32Array(11);
   private readonly stack: ProgramStack;
   private readonly code: DecodedProgram;
+  /** Bytes of the arena as the current run last saw it (memory accesses are checked against it). */
+  private limit = 0;
 
   constructor(
     private readonly program: ExecutableProgram,
@@ -81,27 +83,28 @@ class InterpretedProgram implements PreparedProgram {
     return new ExecutionError(code, pc, `${reason}: ${text}`);
   }
 
+  /** The arena offset of base + offset, checked against the arena (and the caller's memory check). */
+  private address(base: number, offset: number, size: number, write: boolean, at: number): number {
+    const { lo, hi } = this;
+    const addr = (lo[base]! >>> 0) + offset;
+    if (hi[base] !== 0 || addr < NULL_GUARD || addr + size > this.limit) {
+      throw this.fault('OUT_OF_BOUNDS', at, `${write ? 'write' : 'read'} of ${size} bytes at 0x${(toUnsigned(lo[base]!, hi[base]!) + BigInt(offset)).toString(16)} is outside the arena`);
+    }
+    this.options.memoryCheck?.(addr, size, write, at);
+    return addr;
+  }
+
   private execute(invocation: Invocation): void {
     const { op: ops, dst: dsts, src: srcs, offset: offsets, imm: imms, aux: auxes } = this.code;
     const { lo, hi, environment, options } = this;
     const arena = environment.arena;
-    const check = options.memoryCheck;
     let loopBudget = options.loopLimit ?? Infinity;
     let view = arena.view;
-    let limit = view.byteLength;
+    this.limit = view.byteLength;
     const frames: number[] = []; // per call: return pc, then r6-r9 and r10 as lo/hi pairs
     let depth = 0;
     let pc = 0;
     let executed = 0;
-
-    const address = (base: number, offset: number, size: number, write: boolean, at: number): number => {
-      const addr = (lo[base]! >>> 0) + offset;
-      if (hi[base] !== 0 || addr < NULL_GUARD || addr + size > limit) {
-        throw this.fault('OUT_OF_BOUNDS', at, `${write ? 'write' : 'read'} of ${size} bytes at 0x${(toUnsigned(lo[base]!, hi[base]!) + BigInt(offset)).toString(16)} is outside the arena`);
-      }
-      if (check) check(addr, size, write, at);
-      return addr;
-    };
 
     for (;;) {
       executed++;
@@ -245,24 +248,24 @@ class InterpretedProgram implements PreparedProgram {
         case OP_SWAP16: lo[d] = swap16(lo[d]!); hi[d] = 0; break;
         case OP_SWAP32: lo[d] = swap32(lo[d]!); hi[d] = 0; break;
         case OP_SWAP64: { const l = lo[d]!; lo[d] = swap32(hi[d]!); hi[d] = swap32(l); break; }
-        case OP_LDX: { const a = address(srcs[pc]!, offsets[pc]!, 1, false, pc); lo[d] = view.getUint8(a); hi[d] = 0; break; }
-        case OP_LDX + 1: { const a = address(srcs[pc]!, offsets[pc]!, 2, false, pc); lo[d] = view.getUint16(a, true); hi[d] = 0; break; }
-        case OP_LDX + 2: { const a = address(srcs[pc]!, offsets[pc]!, 4, false, pc); lo[d] = view.getInt32(a, true); hi[d] = 0; break; }
-        case OP_LDX + 3: { const a = address(srcs[pc]!, offsets[pc]!, 8, false, pc); lo[d] = view.getInt32(a, true); hi[d] = view.getInt32(a + 4, true); break; }
-        case OP_LDXS: { const a = address(srcs[pc]!, offsets[pc]!, 1, false, pc); const v = view.getInt8(a); lo[d] = v; hi[d] = v >> 31; break; }
-        case OP_LDXS + 1: { const a = address(srcs[pc]!, offsets[pc]!, 2, false, pc); const v = view.getInt16(a, true); lo[d] = v; hi[d] = v >> 31; break; }
-        case OP_LDXS + 2: { const a = address(srcs[pc]!, offsets[pc]!, 4, false, pc); const v = view.getInt32(a, true); lo[d] = v; hi[d] = v >> 31; break; }
-        case OP_ST: view.setUint8(address(d, offsets[pc]!, 1, true, pc), imms[pc]!); break;
-        case OP_ST + 1: view.setUint16(address(d, offsets[pc]!, 2, true, pc), imms[pc]!, true); break;
-        case OP_ST + 2: view.setInt32(address(d, offsets[pc]!, 4, true, pc), imms[pc]!, true); break;
-        case OP_ST + 3: { const a = address(d, offsets[pc]!, 8, true, pc); view.setInt32(a, imms[pc]!, true); view.setInt32(a + 4, imms[pc]! >> 31, true); break; }
-        case OP_STX: view.setUint8(address(d, offsets[pc]!, 1, true, pc), lo[srcs[pc]!]!); break;
-        case OP_STX + 1: view.setUint16(address(d, offsets[pc]!, 2, true, pc), lo[srcs[pc]!]!, true); break;
-        case OP_STX + 2: view.setInt32(address(d, offsets[pc]!, 4, true, pc), lo[srcs[pc]!]!, true); break;
-        case OP_STX + 3: { const a = address(d, offsets[pc]!, 8, true, pc); view.setInt32(a, lo[srcs[pc]!]!, true); view.setInt32(a + 4, hi[srcs[pc]!]!, true); break; }
+        case OP_LDX: { const a = this.address(srcs[pc]!, offsets[pc]!, 1, false, pc); lo[d] = view.getUint8(a); hi[d] = 0; break; }
+        case OP_LDX + 1: { const a = this.address(srcs[pc]!, offsets[pc]!, 2, false, pc); lo[d] = view.getUint16(a, true); hi[d] = 0; break; }
+        case OP_LDX + 2: { const a = this.address(srcs[pc]!, offsets[pc]!, 4, false, pc); lo[d] = view.getInt32(a, true); hi[d] = 0; break; }
+        case OP_LDX + 3: { const a = this.address(srcs[pc]!, offsets[pc]!, 8, false, pc); lo[d] = view.getInt32(a, true); hi[d] = view.getInt32(a + 4, true); break; }
+        case OP_LDXS: { const a = this.address(srcs[pc]!, offsets[pc]!, 1, false, pc); const v = view.getInt8(a); lo[d] = v; hi[d] = v >> 31; break; }
+        case OP_LDXS + 1: { const a = this.address(srcs[pc]!, offsets[pc]!, 2, false, pc); const v = view.getInt16(a, true); lo[d] = v; hi[d] = v >> 31; break; }
+        case OP_LDXS + 2: { const a = this.address(srcs[pc]!, offsets[pc]!, 4, false, pc); const v = view.getInt32(a, true); lo[d] = v; hi[d] = v >> 31; break; }
+        case OP_ST: view.setUint8(this.address(d, offsets[pc]!, 1, true, pc), imms[pc]!); break;
+        case OP_ST + 1: view.setUint16(this.address(d, offsets[pc]!, 2, true, pc), imms[pc]!, true); break;
+        case OP_ST + 2: view.setInt32(this.address(d, offsets[pc]!, 4, true, pc), imms[pc]!, true); break;
+        case OP_ST + 3: { const a = this.address(d, offsets[pc]!, 8, true, pc); view.setInt32(a, imms[pc]!, true); view.setInt32(a + 4, imms[pc]! >> 31, true); break; }
+        case OP_STX: view.setUint8(this.address(d, offsets[pc]!, 1, true, pc), lo[srcs[pc]!]!); break;
+        case OP_STX + 1: view.setUint16(this.address(d, offsets[pc]!, 2, true, pc), lo[srcs[pc]!]!, true); break;
+        case OP_STX + 2: view.setInt32(this.address(d, offsets[pc]!, 4, true, pc), lo[srcs[pc]!]!, true); break;
+        case OP_STX + 3: { const a = this.address(d, offsets[pc]!, 8, true, pc); view.setInt32(a, lo[srcs[pc]!]!, true); view.setInt32(a + 4, hi[srcs[pc]!]!, true); break; }
         case OP_ATOMIC32:
         case OP_ATOMIC64:
-          this.atomic(op === OP_ATOMIC64, address(d, offsets[pc]!, op === OP_ATOMIC64 ? 8 : 4, true, pc), srcs[pc]!, auxes[pc]!, view);
+          this.atomic(op === OP_ATOMIC64, this.address(d, offsets[pc]!, op === OP_ATOMIC64 ? 8 : 4, true, pc), srcs[pc]!, auxes[pc]!, view);
           break;
         case OP_CALL:
         case OP_CALLX: {
@@ -276,7 +279,7 @@ class InterpretedProgram implements PreparedProgram {
             }
             hi[0] = 0;
             view = arena.view;
-            limit = view.byteLength;
+            this.limit = view.byteLength;
             break;
           }
           const helper = environment.helper(id);
@@ -297,7 +300,7 @@ class InterpretedProgram implements PreparedProgram {
             return;
           }
           view = arena.view; // a helper may have grown the arena
-          limit = view.byteLength;
+          this.limit = view.byteLength;
           break;
         }
         case OP_CALL_LOCAL: {
