@@ -1,5 +1,5 @@
-// The runtime's pieces end to end on the canonical example, called at the engine level (as the
-// conformance runner does): loading through Runtime.loadObject waits for the verifier.
+// The test-run function on its own, on the canonical example prepared at the engine level (as the
+// conformance runner does); test/runtime/ covers loading through Runtime.loadObject and Runtime.testRun.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 // Loads an example's programs at the engine level for tests: maps created in a Runtime, map references
-// relocated, each program prepared by the chosen engine. (Runtime.loadObject does all of this after the
-// verifier; until the verifier lands, tests of the runtime's pieces go through here, as the conformance
-// runner goes to the engines directly.)
+// relocated, each program prepared by the chosen engine, with no verification (Runtime.loadObject does all
+// of this after the verifier). Engine tests, including the checked JIT on raw programs, go through here,
+// as the conformance runner goes to the engines directly.
 import type { Engine, PreparedProgram } from '../../src/engines/engine.ts';
 import { createInterpreter } from '../../src/engines/interpreter/interpreter.ts';
 import { createJit } from '../../src/engines/jit/index.ts';
