@@ -3,9 +3,10 @@ import { cpus } from 'node:os';
 import { benchInterpreter } from './interpreter.ts';
 import { benchJit } from './jit.ts';
 import { benchJitPackets } from './jit-xdp.ts';
-import { benchVerifier } from './verifier.ts';
-import { benchNative } from './native.ts';
+import { benchHooks } from './hooks.ts';
 import { benchRuntime } from './runtime.ts';
+import { benchNative } from './native.ts';
+import { benchVerifier } from './verifier.ts';
 
 console.log(`ebpf-for-node benchmarks: node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} x ${cpus().length}`);
 await benchInterpreter();
@@ -14,3 +15,4 @@ await benchJitPackets();
 await benchRuntime();
 await benchNative();
 await benchVerifier();
+await benchHooks();

@@ -18,7 +18,15 @@ type Decision = { allow: true; redirect?: Endpoint } | { allow: false; message: 
 
 const failClosed = (process.env.EBPF_HOOK_FAIL ?? 'open').toLowerCase() === 'closed';
 const appId = basename(process.argv[1] ?? process.execPath);
-const channel = new SyncChannel(servicePaths(process.env).socket, `${appId} (hook)`, Number(process.env.EBPF_HOOK_TIMEOUT_MS ?? 5000));
+// The attach types each event may run programs at.
+const HOOKS: Record<HookEvent['kind'], readonly string[]> = {
+  bind: ['bind', 'cgroup/bind4', 'cgroup/bind6', 'cgroup/listen4', 'cgroup/listen6'],
+  connect: ['cgroup/connect4', 'cgroup/connect6', 'cgroup/connect_authorization4', 'cgroup/connect_authorization6'],
+  accept: ['cgroup/recv_accept4', 'cgroup/recv_accept6', 'sockops'],
+  sockops: ['sockops'],
+  process: ['process'],
+};
+const channel = new SyncChannel(servicePaths(process.env).socket, `${appId} (hook)`, [...new Set(Object.values(HOOKS).flat())], Number(process.env.EBPF_HOOK_TIMEOUT_MS ?? 5000));
 let warned = false;
 
 function unavailable(reply: Extract<ChannelReply, { ok: false }>): Decision {
@@ -33,6 +41,7 @@ function unavailable(reply: Extract<ChannelReply, { ok: false }>): Decision {
 
 /** Asks the service; the answer, or the fail policy's. */
 function decide(event: HookEvent): Decision {
+  if (!channel.mayBeAttached(HOOKS[event.kind])) return { allow: true };
   const reply = channel.request('hooks.event', event);
   if (!reply.ok) return unavailable(reply);
   const d = reply.result as HookDecision;
@@ -41,7 +50,7 @@ function decide(event: HookEvent): Decision {
 }
 
 function notify(event: HookEvent): void {
-  channel.notify('hooks.event', event);
+  if (channel.mayBeAttached(HOOKS[event.kind])) channel.notify('hooks.event', event);
 }
 
 /** Node's error for a refused socket operation. */
@@ -61,7 +70,7 @@ function listenTarget(args: unknown[]): ListenTarget | undefined {
   const [first] = args;
   if (typeof first === 'object' && first !== null) {
     const o = first as { port?: unknown; host?: unknown; path?: unknown };
-    if (o.path !== undefined || (o.port === undefined && o.host === undefined && ('_handle' in o || 'fd' in o))) return undefined;
+    if (o.path != null || (o.port === undefined && o.host === undefined && ('_handle' in o || 'fd' in o))) return undefined;
     return { port: Number(o.port ?? 0), host: typeof o.host === 'string' ? o.host : undefined, rewrite: (e) => [{ ...o, port: e.port, host: e.address }, ...args.slice(1)] };
   }
   if (typeof first === 'string' && !/^\d+$/.test(first)) return undefined; // a pipe path
@@ -135,8 +144,11 @@ net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
   const [first] = args;
   let options: Record<string, unknown>;
   let rest: unknown[];
-  if (Array.isArray(first)) return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args); // Node's internal normalized form
-  if (typeof first === 'object' && first !== null) {
+  if (Array.isArray(first)) {
+    // net.connect() hands over its normalized [options, callback] pair.
+    options = (first[0] ?? {}) as Record<string, unknown>;
+    rest = typeof first[1] === 'function' ? [first[1]] : [];
+  } else if (typeof first === 'object' && first !== null) {
     options = first as Record<string, unknown>;
     rest = args.slice(1);
   } else if (typeof first === 'string' && !/^\d+$/.test(first)) {
@@ -145,7 +157,7 @@ net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
     options = { port: first, ...(typeof args[1] === 'string' ? { host: args[1] } : {}) };
     rest = args.slice(typeof args[1] === 'string' ? 2 : 1);
   }
-  if (options.path !== undefined) return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
+  if (options.path != null) return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
   const port = Number(options.port);
   const host = typeof options.host === 'string' ? options.host : 'localhost';
   const address = literal(host);

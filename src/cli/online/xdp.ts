@@ -83,9 +83,11 @@ export async function runRelay(api: EbpfApi, options: { listen: Endpoint; forwar
         upstreams.delete(oldest);
       }
       socket = createSocket('udp4');
-      socket.on('message', (answer) => front.send(answer, sender.port, sender.address));
+      // One socket per sender, so that the upstream's answers find their way back.
+      socket.on('message', (answer, from) => {
+        if (from.port === options.forward.port && from.address === options.forward.address) front.send(answer, sender.port, sender.address);
+      });
       socket.on('error', () => counts.errors++);
-      socket.connect(options.forward.port, options.forward.address);
       upstreams.set(key, socket);
     }
     return socket;
@@ -102,9 +104,7 @@ export async function runRelay(api: EbpfApi, options: { listen: Endpoint; forwar
           front.send(payload, sender.port, sender.address);
         } else {
           counts.passed++;
-          const up = upstreamFor(sender);
-          // A connected UDP socket queues sends until it is connected.
-          up.send(payload);
+          upstreamFor(sender).send(payload, options.forward.port, options.forward.address);
         }
         handled();
       },
@@ -120,6 +120,8 @@ export async function runRelay(api: EbpfApi, options: { listen: Endpoint; forwar
   });
   options.onReady?.();
   await Promise.race([finished, ...(options.stop ? [options.stop] : [])]);
+  // Answers to the last forwarded datagrams may still be on their way back.
+  await new Promise((resolve) => setTimeout(resolve, 200));
   front.close();
   for (const s of upstreams.values()) s.close();
   return counts;

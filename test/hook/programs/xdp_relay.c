@@ -16,14 +16,13 @@ struct
     __uint(max_entries, 4);
 } verdicts SEC(".maps");
 
-static int
-verdict(uint32_t v)
+static void
+count(uint32_t v)
 {
     uint64_t* seen = bpf_map_lookup_elem(&verdicts, &v);
     if (seen) {
         __sync_fetch_and_add(seen, 1);
     }
-    return v;
 }
 
 SEC("xdp")
@@ -34,18 +33,22 @@ RelayFilter(xdp_md_t* ctx)
     uint8_t* end = ctx->data_end;
     ETHERNET_HEADER* ethernet = (ETHERNET_HEADER*)data;
     if ((uint8_t*)(ethernet + 1) > end || ethernet->Type != bpf_htons(ETH_P_IP)) {
-        return verdict(XDP_PASS);
+        count(XDP_PASS);
+        return XDP_PASS;
     }
     IPV4_HEADER* ip = (IPV4_HEADER*)(ethernet + 1);
     if ((uint8_t*)(ip + 1) > end || ip->Protocol != IPPROTO_UDP || ip->HeaderLength != 5) {
-        return verdict(XDP_PASS);
+        count(XDP_PASS);
+        return XDP_PASS;
     }
     UDP_HEADER* udp = (UDP_HEADER*)(ip + 1);
     if ((uint8_t*)(udp + 1) > end) {
-        return verdict(XDP_DROP);
+        count(XDP_DROP);
+        return XDP_DROP;
     }
     if (udp->srcPort == bpf_htons(9999)) {
-        return verdict(XDP_DROP);
+        count(XDP_DROP);
+        return XDP_DROP;
     }
     uint8_t* payload = (uint8_t*)(udp + 1);
     if (payload + 1 <= end && payload[0] == 'E') {
@@ -55,9 +58,11 @@ RelayFilter(xdp_md_t* ctx)
         uint16_t port = udp->srcPort;
         udp->srcPort = udp->destPort;
         udp->destPort = port;
-        return verdict(XDP_TX);
+        count(XDP_TX);
+        return XDP_TX;
     }
-    return verdict(XDP_PASS);
+    count(XDP_PASS);
+        return XDP_PASS;
 }
 
 char LICENSE[] SEC("license") = "MIT";
