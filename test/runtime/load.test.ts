@@ -68,6 +68,19 @@ test('a reused map (as for a pinned one) is shared between loads, and survives t
   assert.deepEqual([runtime.maps(), runtime.programs()], [[], []]);
 });
 
+test('a LIBBPF_PIN_BY_NAME map reuses the map pinned under its name, and only such a map does', async () => {
+  const runtime = new Runtime({ cpuCount: 1 });
+  const path = await compile('map_pinned.c');
+  const first = await runtime.loadObject(path);
+  const pins = new Map([['shared_counter', first.mapIds[0]!], ['table', 999]]);
+  const second = await runtime.loadObject(path, { pinnedMap: (name) => pins.get(name) });
+  assert.deepEqual(second.mapIds, first.mapIds);
+  assert.equal(runtime.testRun(first.programIds[0]!, { contextIn: sample() }).returnValue, 1n);
+  assert.equal(runtime.testRun(second.programIds[0]!, { contextIn: sample() }).returnValue, 2n, 'one counter for both');
+  const unpinned = await runtime.loadObject(await compile('map_hash.c'), { pinnedMap: (name) => pins.get(name) });
+  assert.notEqual(unpinned.mapIds[0], 999, 'map_hash.c\'s table is not pinned by name: a new map');
+});
+
 test('program type overrides: type= verifies and runs every program as the type named, by type or attach name', async () => {
   const runtime = new Runtime({ cpuCount: 1 });
   // As netevent_monitor (a 24-byte context), the sample program's reads at 24 and 28 are outside the context: refused.
