@@ -96,6 +96,7 @@ describe('the Node hook with the service', () => {
       ['RedirectConnect', join(repoRoot, 'examples', 'RedirectConnect.c')],
       ['DenySpawn', join(repoRoot, 'examples', 'DenySpawn.c')],
       ['RelayFilter', join(repoRoot, 'test', 'hook', 'programs', 'xdp_relay.c')],
+      ['AcceptFilter', join(repoRoot, 'test', 'hook', 'programs', 'accept_filter.c')],
     ] as const) objects.set(name, await compileTestProgram(path));
     const started = await ebpf('service start');
     assert.equal(started.code, 0, started.err);
@@ -186,6 +187,46 @@ console.log('curl sync: ' + (sync.error && sync.error.code));
     assert.match(r.out, /^node: 42$/m);
     assert.match(r.out, /^curl sync: EACCES$/m);
     assert.equal((await ebpf(`delete program ${id}`)).code, 0);
+  });
+
+  test('recv_accept4 rejects a connection before the application sees it; sockops sees connections established and deleted', async () => {
+    const loaded = await ebpf(`add program ${objects.get('AcceptFilter')} pinned=none`);
+    assert.equal(loaded.code, 0, loaded.err + loaded.out);
+    const programs = JSON.parse((await ebpf('show programs --json')).out) as { id: number; name: string }[];
+    const ids = programs.filter((p) => p.name === 'RejectFromDotTwo' || p.name === 'CountOps').map((p) => p.id);
+    assert.equal(ids.length, 2, JSON.stringify(programs));
+    const links = JSON.parse((await ebpf('show links --json')).out) as { programId: number; attachType: string }[];
+    for (const [name, attachType] of [['RejectFromDotTwo', 'cgroup/recv_accept4'], ['CountOps', 'sockops']] as const) {
+      const id = programs.find((p) => p.name === name)!.id;
+      if (!links.some((l) => l.programId === id)) assert.equal((await ebpf(`set program ${id} attached=${attachType}`)).code, 0);
+    }
+    const r = await underHook('acceptor.mjs', `
+import net from 'node:net';
+let accepted = 0;
+const server = net.createServer((s) => { accepted++; s.end('hi'); });
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const { port } = server.address();
+const talk = (localAddress) => new Promise((resolve) => {
+  let got = '';
+  const c = net.connect({ port, host: '127.0.0.1', localAddress });
+  c.on('data', (d) => got += d);
+  c.on('error', (e) => got += '<' + e.code + '>');
+  c.on('close', () => resolve(got || '<closed>'));
+});
+console.log('from .1: ' + await talk('127.0.0.1'));
+console.log('from .2: ' + await talk('127.0.0.2'));
+console.log('accepted: ' + accepted);
+server.close();
+await new Promise((r) => setTimeout(r, 300)); // let the last notifications reach the service
+`, env);
+    assert.match(r.out, /^from \.1: hi$/m, r.out + r.err);
+    assert.match(r.out, /^from \.2: (<closed>|<ECONNRESET>)$/m, r.out + r.err);
+    assert.match(r.out, /^accepted: 1$/m);
+    const ops = (JSON.parse((await ebpf('map dump name ops --json')).out) as { key: number; value: number }[]).map((e) => Number(e.value));
+    // Both client sockets were established (active); only the accepted one on the server side (passive);
+    // deleted: the two client sockets and the accepted one.
+    assert.deepEqual(ops, [2, 1, 3]);
+    for (const id of ids) assert.equal((await ebpf(`delete program ${id}`)).code, 0);
   });
 
   test('the XDP relay: PASS forwards and relays answers, DROP drops, TX echoes to the sender', async () => {
