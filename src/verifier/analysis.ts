@@ -183,7 +183,15 @@ export function analyse(instructions: readonly Instruction[], type: ProgramTypeS
       sides.set(pc, bits);
     }
     const isReturn = shape.forms[pc]!.semantics.kind === 'exit';
-    for (const n of next) queue.push(n.pc, n.state, isReturn ? n.pc - 1 : pc);
+    for (const n of next) {
+      if (n.pc >= instructions.length) {
+        // Only a path that runs on past the last instruction gets here: the program must end with exit or a jump.
+        if (isReturn) addError(n.pc - 1, `the local call at pc ${n.pc - 1} is the program's last instruction: returning from it runs past the end of the program`);
+        else addError(pc, `execution falls through past the end of the program after pc ${pc}: the last instruction of a path must be exit or a jump`);
+        continue;
+      }
+      queue.push(n.pc, n.state, isReturn ? n.pc - 1 : pc);
+    }
   }
   for (const pc of assumeReached) if (!assumePassed.has(pc)) addError(pc, 'code becomes unreachable: the assumption never holds');
   for (const [pc, bits] of sides) {

@@ -120,3 +120,13 @@ test('recorded states use PREVAIL\'s vocabulary', () => {
   assert.ok(r.states![0]!.includes('r1.type=ctx') && r.states![0]!.includes('r10.stack_offset=512'), r.states![0]!.join(' '));
   assert.ok(r.states![1]!.includes('r2.svalue=10'), r.states![1]!.join(' '));
 });
+
+test('a path that runs past the last instruction is an error at the instruction it leaves from', () => {
+  rejectedAt(['r1 = *(u32 *)(r1 + 44)', 'r0 = 0', 'if r1 == 0 goto <end>', 'exit', '<end>:', 'r0 = 1'].join('\n'), 4, /falls through past the end of the program after pc 4/);
+  // A local call as the last instruction: its callee returns to a pc that does not exist.
+  const insns = assembleVerifierSyntax(['r0 = 0', 'goto <call>', '<f>:', 'r0 = 1', 'exit', '<call>:', 'call <f>'].join('\n'));
+  const r = analyse(insns, bind, windowsPlatform, [hashMap, progArray]);
+  assert.equal(r.ok, false);
+  assert.equal(r.errors[0]!.pc, 4);
+  assert.match(r.errors[0]!.message, /the local call at pc 4 is the program's last instruction/);
+});
