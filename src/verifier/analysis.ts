@@ -63,7 +63,7 @@ export interface AnalysisOptions {
   deadBranchesAreErrors?: boolean;
   /** Require r0 to hold a number at the program's exit (default true; PREVAIL's test cases do not). */
   checkExitValue?: boolean;
-  /** Check r0 at exit against the program type's return range (default false: eBPF for Windows' hooks treat other values as their own). */
+  /** Check r0 at exit against the program type's return range (default true; PREVAIL's test cases have no range). */
   checkReturnRange?: boolean;
 }
 
@@ -83,7 +83,7 @@ export function analyse(instructions: readonly Instruction[], type: ProgramTypeS
     allowDivisionByZero: options.allowDivisionByZero ?? true,
     bigEndian: options.bigEndian ?? false,
     assumes: new Set(options.assumes ?? []),
-    checkReturnRange: options.checkReturnRange ?? false,
+    checkReturnRange: options.checkReturnRange ?? true,
     checkExitValue: options.checkExitValue ?? true,
   };
   const checkTermination = options.checkTermination ?? true;

@@ -409,7 +409,8 @@ function exit(p: Program, state: State): Successor[] {
     if (r0.kind !== 'scalar') fail(`r0 must hold a number at exit, but it holds ${describe(r0)}`);
     const range = p.checkReturnRange ? p.type.returnRange : undefined;
     if (range && (r0.n.smin < BigInt(range[0]) || r0.n.smax > BigInt(range[1]))) {
-      fail(`r0 at exit may be ${r0.n}, outside the return values of ${p.type.name} programs (${range[0]} to ${range[1]})`);
+      const may = r0.n.constantValue !== undefined ? `${r0.n}` : `${r0.n.smin}..${r0.n.smax}`;
+      fail(`r0 at exit may be ${may}, outside the return values of ${p.type.name} programs (${range[0]} to ${range[1]})`);
     }
     return [];
   }

@@ -73,7 +73,7 @@ test('context reads stay inside the context, and read-only fields are not writte
 test('packet reads need a comparison with data_end first', () => {
   const base = ['r2 = *(u64 *)(r1 + 0)', 'r3 = *(u64 *)(r1 + 8)'];
   rejectedAt([...base, 'r0 = *(u8 *)(r2 + 0)', 'exit'].join('\n'), 2, /not proven to be inside the data/, xdp);
-  const checked = [...base, 'r4 = r2', 'r4 += 14', 'if r4 > r3 goto <out>', 'r0 = *(u16 *)(r2 + 12)', 'exit', '<out>:', 'r0 = 1', 'exit'].join('\n');
+  const checked = [...base, 'r4 = r2', 'r4 += 14', 'if r4 > r3 goto <out>', 'r0 = *(u16 *)(r2 + 12)', 'r0 = 2', 'exit', '<out>:', 'r0 = 1', 'exit'].join('\n');
   assert.equal(verify(checked, xdp).ok, true);
   rejectedAt(checked.replace('(r2 + 12)', '(r2 + 13)'), 5, /packet read of 2 bytes at r2\+13 is not proven to be inside the data .*proven size at least 14 bytes/, xdp);
 });

@@ -14,10 +14,6 @@ import { repoRoot } from '../../support/paths.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-/** Rules the analysis cannot decide yet, by file: the test runs and is reported as todo until it can. */
-const pending: Record<string, string> = {
-  'return_value.c': 'the analysis does not check exit values against the program type\'s return range yet',
-};
 
 interface Expectation {
   /** 1-based line of the `// ERROR` marker, or undefined for a program that must be accepted. */
@@ -52,7 +48,7 @@ for (const file of unsafe) {
   const name = expected.line === undefined
     ? `${file} (a positive control) is accepted`
     : `${file} is rejected, with its first error on line ${expected.line}`;
-  test(name, pending[file] ? { todo: pending[file] } : {}, async () => {
+  test(name, async () => {
     const results = await verifySource(path);
     assert.equal(results.length, 1, 'one program per file');
     const [result] = results;
