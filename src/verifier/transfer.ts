@@ -2,7 +2,7 @@
 // zero-extension), loads and stores, atomics, branches (which refine both sides: ranges, known bits,
 // null checks, packet bounds and relations), helper calls, local calls with their own frames, and exit.
 
-import { PSEUDO_IMM64, PSEUDO_MAP_FD, type AluOp } from '../isa/opcodes.ts';
+import { PSEUDO_IMM64, PSEUDO_MAP_FD, PSEUDO_MAP_IDX, PSEUDO_MAP_IDX_VALUE, PSEUDO_MAP_VALUE, type AluOp } from '../isa/opcodes.ts';
 import { wideImmediate, type Instruction } from '../isa/instruction.ts';
 import { branchTarget } from '../isa/validate.ts';
 import type { Platform, ProgramTypeSpec } from '../platform/index.ts';
@@ -82,10 +82,10 @@ export function step(p: Program, pc: number, state: State): Successor[] {
     case 'lddw':
       if (insn.dst === 10) fail('r10 (the frame pointer) is read-only');
       if (s.pseudo === PSEUDO_IMM64) state.set(insn.dst, scalar(Scalar.constant(wideImmediate(p.insns, pc))));
-      else if (s.pseudo === PSEUDO_MAP_FD) {
-        if (!p.maps[insn.imm]) fail(`lddw refers to map ${insn.imm}, but the program has ${p.maps.length} map${p.maps.length === 1 ? '' : 's'}`);
-        state.set(insn.dst, { kind: 'map', map: insn.imm });
-      } else fail(`lddw with pseudo source ${s.pseudo} is not supported`);
+      // Maps are numbered by their index in the object, so a map by fd and a map by index are the same here.
+      else if (s.pseudo === PSEUDO_MAP_FD || s.pseudo === PSEUDO_MAP_IDX) state.set(insn.dst, { kind: 'map', map: mapOf(p, insn.imm) });
+      else if (s.pseudo === PSEUDO_MAP_VALUE || s.pseudo === PSEUDO_MAP_IDX_VALUE) state.set(insn.dst, directValue(p, insn.imm, p.insns[pc + 1]!.imm));
+      else fail(`lddw with pseudo source ${s.pseudo} is not supported`);
       return [{ pc: next, state }];
     case 'load': {
       if (insn.dst === 10) fail('r10 (the frame pointer) is read-only');
@@ -158,6 +158,24 @@ export function step(p: Program, pc: number, state: State): Successor[] {
     case 'packet-load':
       return fail('legacy packet access (LD_ABS/LD_IND) is not supported on this platform');
   }
+}
+
+/** The index of an existing map referenced by an lddw. */
+function mapOf(p: Program, index: number): number {
+  if (!p.maps[index]) fail(`lddw refers to map ${index}, but the program has ${p.maps.length} map${p.maps.length === 1 ? '' : 's'}`);
+  return index;
+}
+
+/**
+ * A pointer into the first value of an array map (global variables: .data, .rodata, .bss), as the loader
+ * resolves it: only a plain array has one fixed value to point into. Like any map value pointer it may be
+ * moved anywhere; each access through it is checked against the value's size.
+ */
+function directValue(p: Program, index: number, offset: number): Value {
+  const m = p.maps[mapOf(p, index)]!;
+  const type = p.platform.mapTypeById(m.type);
+  if (!type || !type.isArray || type.perCpu || type.valueKind !== 'data') fail(`lddw of a value address needs an array map, but map ${index} is ${type ? type.displayName : `of unknown type ${m.type}`}`);
+  return { kind: 'mem', map: index, size: m.valueSize, off: C(offset) };
 }
 
 /** `x <<= k; x >>= k` (what clang emits to zero-extend) leaves x as it is when x already fits: keep its relations. */

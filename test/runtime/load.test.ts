@@ -101,7 +101,7 @@ test('unloading a program releases its maps and empties the program-array slots 
   void readU32;
 });
 
-test('global variables become .data, .rodata and .bss maps, and .rodata is frozen after load', { todo: 'waiting for the verifier core to accept lddw of a map value (pseudo source 2: "lddw pseudo source 2 is not supported yet")' }, async () => {
+test('global variables become .data, .rodata and .bss maps, and .rodata is frozen after load', async () => {
   const t = await load('globals.c');
   assert.equal(t.run('Globals', { contextIn: sample({ u32: 9 }) }).returnValue, 8n);
   assert.equal(t.run('Globals', { contextIn: sample({ u32: 10 }) }).returnValue, 11n);

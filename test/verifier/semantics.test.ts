@@ -130,3 +130,15 @@ test('a path that runs past the last instruction is an error at the instruction 
   assert.equal(r.errors[0]!.pc, 4);
   assert.match(r.errors[0]!.message, /the local call at pc 4 is the program's last instruction/);
 });
+
+test('lddw of a map value address (global variables) gives a pointer into an array map\'s value, checked like any', () => {
+  const array: MapDescriptor = { type: windowsPlatform.mapTypes.find((m) => m.isArray && !m.perCpu && m.valueKind === 'data')!.id, keySize: 4, valueSize: 16 };
+  const run = (source: string, maps: MapDescriptor[] = [array]) => analyse(assembleVerifierSyntax(source), bind, windowsPlatform, maps);
+  assert.deepEqual(run('r1 = map_val(1) + 8\nr2 = *(u64 *)(r1 + 0)\n*(u32 *)(r1 + 4) = r2\nr0 = 0\nexit').errors, []);
+  assert.deepEqual(run('r1 = mva(map_by_idx(0)) + 12\nr0 = *(u32 *)(r1 + 0)\nr0 = 0\nexit').errors, []);
+  assert.match(run('r1 = map_val(1) + 12\nr0 = *(u64 *)(r1 + 0)\nexit').errors[0]!.message, /read of 8 bytes at r1\+0 \(map value offset 12\) is outside its 16 bytes/);
+  assert.match(run('r1 = map_val(1) + 0\nexit', [hashMap]).errors[0]!.message, /lddw of a value address needs an array map, but map 0 is hash/);
+  assert.match(run('r1 = map_val(2) + 0\nexit').errors[0]!.message, /lddw refers to map 1, but the program has 1 map/);
+  // A map by index is the map of that index in the object, as a map fd is.
+  assert.deepEqual(run('r1 = map_by_idx(0)\nr2 = r10\nr2 += -4\nr3 = 0\n*(u32 *)(r10 - 4) = r3\ncall 1\nr0 = 0\nexit').errors, []);
+});

@@ -19,11 +19,15 @@ export const PREVAIL_TEST_CONTEXT: ProgramTypeSpec = {
   ],
 };
 
-/** PREVAIL's mock maps: any map fd names a map (key 4 bytes, value 4 bytes); program arrays sit at PROGRAMS. */
+/**
+ * PREVAIL's mock maps: any map fd names a map (key 4 bytes, value 4 bytes) whose value address may be
+ * taken (`map_val`), so here a plain array; program arrays sit at PROGRAMS.
+ */
 const PROGRAMS = 32;
 const progArrayType = windowsPlatform.mapTypes.find((m) => m.isProgArray)!.id;
+const arrayType = windowsPlatform.mapTypes.find((m) => m.isArray && !m.perCpu && m.valueKind === 'data')!.id;
 export const PREVAIL_MAPS: readonly MapDescriptor[] = Array.from({ length: PROGRAMS + 1 }, (_, i) =>
-  i === PROGRAMS ? { type: progArrayType, keySize: 4, valueSize: 4 } : { type: 1, keySize: 4, valueSize: 4 });
+  i === PROGRAMS ? { type: progArrayType, keySize: 4, valueSize: 4 } : { type: arrayType, keySize: 4, valueSize: 4 });
 
 const INF = 1n << 64n;
 
