@@ -65,6 +65,11 @@ export interface AnalysisOptions {
   checkExitValue?: boolean;
   /** Check r0 at exit against the program type's return range (default true; PREVAIL's test cases have no range). */
   checkReturnRange?: boolean;
+  /**
+   * Allow the legacy packet loads (LD_ABS/LD_IND) in program types with packet data (default false: eBPF for
+   * Windows' runtime has no such instructions; Linux's socket filters and PREVAIL's test platform do).
+   */
+  legacyPacketAccess?: boolean;
 }
 
 /** States kept per point before they are joined. */
@@ -85,6 +90,7 @@ export function analyse(instructions: readonly Instruction[], type: ProgramTypeS
     assumes: new Set(options.assumes ?? []),
     checkReturnRange: options.checkReturnRange ?? true,
     checkExitValue: options.checkExitValue ?? true,
+    legacyPacketAccess: options.legacyPacketAccess ?? false,
   };
   const checkTermination = options.checkTermination ?? true;
   const maxIterations = options.maxLoopIterations ?? 1 << 24;

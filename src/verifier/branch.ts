@@ -51,10 +51,10 @@ export function compare(state: State, cond: JumpCond, is64: boolean, dst: number
       fail(`comparing ${describe(left)} with ${describe(right)} is not allowed: a pointer can only be compared with 0 (64-bit, unsigned) or with a pointer into the same region`);
     }
     const pointerLeft = right.kind === 'scalar';
-    // pointer > 0 always holds; pointer == 0 never does.
+    // pointer > 0 always holds; pointer == 0 never does; pointer & 0 is never set.
     const always: Record<string, boolean | undefined> = pointerLeft
-      ? { eq: false, ne: true, gt: true, ge: true, lt: false, le: false }
-      : { eq: false, ne: true, lt: true, le: true, gt: false, ge: false };
+      ? { eq: false, ne: true, gt: true, ge: true, lt: false, le: false, set: false }
+      : { eq: false, ne: true, lt: true, le: true, gt: false, ge: false, set: false };
     const holds = always[cond];
     if (holds === true) return [taken, null];
     if (holds === false) return [null, fall];

@@ -36,6 +36,8 @@ export interface Program {
   readonly checkExitValue: boolean;
   /** Check r0 at exit against the program type's return range. */
   readonly checkReturnRange: boolean;
+  /** LD_ABS/LD_IND are allowed (the platform's runtime executes them). */
+  readonly legacyPacketAccess: boolean;
 }
 
 export interface Successor {
@@ -156,8 +158,30 @@ export function step(p: Program, pc: number, state: State): Successor[] {
     case 'exit':
       return exit(p, state);
     case 'packet-load':
-      return fail('legacy packet access (LD_ABS/LD_IND) is not supported on this platform');
+      legacyPacketLoad(p, state, insn, s.size, s.mode);
+      return [{ pc: next, state }];
   }
+}
+
+/**
+ * LD_ABS/LD_IND: r0 = the packet's bytes at imm (plus src for LD_IND), in network order, read through the
+ * context in r6. The runtime checks the bounds: a read outside the packet ends the program with r0 = 0,
+ * so that value must be a valid return. r1-r5 do not survive, as after a helper call.
+ */
+function legacyPacketLoad(p: Program, state: State, insn: Instruction, size: number, mode: 'abs' | 'ind'): void {
+  const what = `r0 = *(u${size * 8} *)skb[${mode === 'ind' ? `r${insn.src}${insn.imm ? ` + ${insn.imm}` : ''}` : insn.imm}]`;
+  if (!p.legacyPacketAccess) fail(`${what}: legacy packet access (LD_ABS/LD_IND) is not supported on ${p.platform.name}`);
+  if (p.type.dataOffset < 0) fail(`${what}: ${p.type.name} programs have no packet data`);
+  const ctx = read(state, 6);
+  if (ctx.kind !== 'ctx' || ctx.off.constantValue !== 0n) fail(`${what}: r6 must hold the context pointer, but it holds ${describe(ctx)}`);
+  if (mode === 'ind') number(state, insn.src, what);
+  const range = p.checkReturnRange && state.depth === 0 ? p.type.returnRange : undefined;
+  if (range && (range[0] > 0 || range[1] < 0)) fail(`${what}: a read outside the packet ends the program with r0 = 0, which is not a return value of ${p.type.name} programs (${range[0]} to ${range[1]})`);
+  for (let r = 1; r <= 5; r++) {
+    state.regs[r] = UNINIT;
+    state.zone.forget(state.v(r));
+  }
+  state.set(0, scalar(Scalar.unsignedRange(0n, (1n << BigInt(size * 8)) - 1n)));
 }
 
 /** The index of an existing map referenced by an lddw. */

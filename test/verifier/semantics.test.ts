@@ -113,6 +113,8 @@ test('JMP32 and JSET refine a stack index enough for a variable-offset access', 
   accepted(['r1 = *(u32 *)(r1 + 44)', 'if w1 s< 0 goto <out>', 'if w1 s> 7 goto <out>', ...use].join('\n'));
   accepted(['r1 = *(u64 *)(r1 + 16)', 'if r1 &== -8 goto <out>', ...use].join('\n'));
   rejectedAt(['r1 = *(u32 *)(r1 + 44)', 'if w1 > 8 goto <out>', ...use].join('\n'), 6, /outside the 512-byte stack frame/);
+  // A pointer & 0 is never set: the jump is never taken (its target would read r5, which holds nothing).
+  accepted(['if r1 &== 0 goto <bad>', 'r0 = 0', 'exit', '<bad>:', 'r0 = r5', 'exit'].join('\n'));
 });
 
 test('recorded states use PREVAIL\'s vocabulary', () => {
@@ -141,4 +143,17 @@ test('lddw of a map value address (global variables) gives a pointer into an arr
   assert.match(run('r1 = map_val(2) + 0\nexit').errors[0]!.message, /lddw refers to map 1, but the program has 1 map/);
   // A map by index is the map of that index in the object, as a map fd is.
   assert.deepEqual(run('r1 = map_by_idx(0)\nr2 = r10\nr2 += -4\nr3 = 0\n*(u32 *)(r10 - 4) = r3\ncall 1\nr0 = 0\nexit').errors, []);
+});
+
+test('LD_ABS/LD_IND: refused on this platform; where allowed, read through r6 = the context, r0 the bytes, r1-r5 gone', () => {
+  const run = (source: string, type = bind) => analyse(assembleVerifierSyntax(source), type, windowsPlatform, [], { legacyPacketAccess: true, recordStates: true });
+  const abs = ['r6 = r1', 'r0 = *(u16 *)skb[12]', 'r7 = 5', 'r0 = *(u8 *)skb[r7 + 1]', 'r0 = 0', 'exit'].join('\n');
+  assert.match(analyse(assembleVerifierSyntax(abs), bind, windowsPlatform, []).errors[0]!.message, /legacy packet access \(LD_ABS\/LD_IND\) is not supported on windows/);
+  const r = run(abs);
+  assert.deepEqual(r.errors, []);
+  assert.ok(r.states![2]!.includes('r0.svalue=[0, 65535]'), r.states![2]!.join(' '));
+  assert.match(run(['r0 = *(u8 *)skb[0]', 'r0 = 0', 'exit'].join('\n')).errors[0]!.message, /r6 is read before it is written/);
+  assert.match(run(['r6 = r1', 'r0 = *(u8 *)skb[0]', 'r0 = r1', 'exit'].join('\n')).errors[0]!.message, /r1 is read before it is written/);
+  // An out-of-bounds read ends the program with 0, which is not an XDP verdict.
+  assert.match(run(['r6 = r1', 'r0 = *(u8 *)skb[0]', 'r0 = 1', 'exit'].join('\n'), windowsPlatform.programTypeByName('xdp')!).errors[0]!.message, /ends the program with r0 = 0, which is not a return value of xdp programs \(1 to 4\)/);
 });

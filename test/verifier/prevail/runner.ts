@@ -54,6 +54,8 @@ export function entryStatesOf(facts: readonly Fact[]): EntryState[] | string {
   };
   const stack: { start: number; end: number; svalue?: [bigint, bigint]; uvalue?: [bigint, bigint] }[] = [];
   const equalities: [EntryVariable, EntryVariable][] = [];
+  /** Registers whose types are equal (`r2.type=r3.type`): only alternatives where they agree exist. */
+  const sameType: [number, number][] = [];
   let packetSize: [number, number] | undefined;
   let metaOffset: [number, number] | undefined;
   // PREVAIL's stack offsets count from the bottom of the whole stack; ours from r10.
@@ -65,7 +67,7 @@ export function entryStatesOf(facts: readonly Fact[]): EntryState[] | string {
     const valueRange = range(f.value);
     if (r && f.property === 'type') {
       if (f.relation === 'in') r.types = f.value.replace(/[{}\s]/g, '').split(',');
-      else if (/^r\d+\.type$/.test(f.value)) continue;
+      else if (/^r\d+\.type$/.test(f.value)) sameType.push([Number(f.subject.slice(1)), Number(f.value.slice(1, f.value.indexOf('.')))]);
       else r.types = [f.value];
     } else if (r && (f.property === 'svalue' || f.property === 'uvalue')) {
       const other = /^r(\d+)\.(svalue|uvalue)$/.exec(f.value);
@@ -127,6 +129,7 @@ export function entryStatesOf(facts: readonly Fact[]): EntryState[] | string {
     }
     alternatives = next;
   }
+  alternatives = alternatives.filter((alt) => sameType.every(([a, b]) => alt.get(a)?.type === alt.get(b)?.type));
   return alternatives.map((alt) => ({
     registers: Object.fromEntries(alt),
     ...(packetSize ? { packetSize } : {}),
@@ -171,6 +174,8 @@ export function runCase(c: PrevailCase): { rejected: boolean; detail: string } {
     checkExitValue: false,
     // PREVAIL's test platform gives no program type a return range.
     checkReturnRange: false,
+    // PREVAIL's test platform, like Linux, has LD_ABS/LD_IND.
+    legacyPacketAccess: true,
     deadBranchesAreErrors: true,
   });
   return { rejected: !result.ok, detail: result.errors[0] ? `${result.errors[0].pc}: ${result.errors[0].message}` : 'accepted' };
