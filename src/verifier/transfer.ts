@@ -218,6 +218,14 @@ function zeroExtensionPair(p: Program, pc: number, state: State): boolean {
   return false;
 }
 
+/** Whether `x & mask` is x itself: every bit x may have set is set in the (known) mask, and a 32-bit AND drops nothing. */
+function keepsEveryBit(x: Scalar, mask: Scalar, is64: boolean): boolean {
+  const m = mask.constantValue;
+  if (m === undefined) return false;
+  const bits = x.tnum.value | x.tnum.mask;
+  return (bits & ~(is64 ? m : m & 0xffffffffn) & ((1n << 64n) - 1n)) === 0n;
+}
+
 function noOverflow(a: Scalar, lo: bigint, hi: bigint): boolean {
   return a.smin + lo >= S64_MIN && a.smax + hi <= S64_MAX;
 }
@@ -283,6 +291,7 @@ function alu(p: Program, state: State, insn: Instruction, op: AluOp, is64: boole
         return;
       }
     }
+    if (op === 'and' && keepsEveryBit(current.n, operand.n, is64)) return; // x & mask is x: its relations stay
     state.set(dst, scalar(arith(op, current.n, operand.n, is64)));
     return;
   }

@@ -157,3 +157,13 @@ test('LD_ABS/LD_IND: refused on this platform; where allowed, read through r6 = 
   // An out-of-bounds read ends the program with 0, which is not an XDP verdict.
   assert.match(run(['r6 = r1', 'r0 = *(u8 *)skb[0]', 'r0 = 1', 'exit'].join('\n'), windowsPlatform.programTypeByName('xdp')!).errors[0]!.message, /ends the program with r0 = 0, which is not a return value of xdp programs \(1 to 4\)/);
 });
+
+test('x & mask that keeps every bit x may have is x: a loop bounded through an 8-bit AND is proven, a bound past the mask is not', () => {
+  const loop = (cap: number) => ['r1 = *(u32 *)(r1 + 44)', `if r1 > ${cap} goto <out>`, 'r0 = 0', '<loop>:', 'r2 = r0', 'r2 &= 255', 'if r1 > r2 goto <body>', 'goto <out>', '<body>:', 'r0 += 1', 'goto <loop>', '<out>:', 'r0 = 0', 'exit'].join('\n');
+  const r = accepted(loop(100));
+  assert.ok(r.loopBound! <= 101, `bound ${r.loopBound}`);
+  // r1 up to 300: once r0 reaches 256, r0 & 255 wraps to 0 and the loop never ends.
+  const refused = verify(loop(300));
+  assert.equal(refused.ok, false);
+  assert.match(refused.errors[0]!.message, /is not proven to terminate/);
+});
