@@ -18,8 +18,18 @@ const SIGNED: Partial<Record<Cond, Cond>> = { gt: 'sgt', ge: 'sge', lt: 'slt', l
 const U64 = (1n << 64n) - 1n;
 const EMPTY = Scalar.constant(0n).refine('lt', Scalar.constant(0n));
 
-/** The states on the taken and the fall-through side (null: that side cannot happen). */
-export function compare(state: State, cond: JumpCond, is64: boolean, dst: number, src: number | undefined, imm: number): [State | null, State | null] {
+/**
+ * The states on the taken and the fall-through side (empty: that side cannot happen). A side may be split
+ * in several states (an unsigned comparison of numbers of unknown sign, one state per sign), so that the
+ * relation it establishes can be kept.
+ */
+export function compare(state: State, cond: JumpCond, is64: boolean, dst: number, src: number | undefined, imm: number): [State[], State[]] {
+  const [taken, fall] = compareOnce(state, cond, is64, dst, src, imm);
+  const list = (x: State | State[] | null): State[] => (x === null ? [] : Array.isArray(x) ? x : [x]);
+  return [list(taken), list(fall)];
+}
+
+function compareOnce(state: State, cond: JumpCond, is64: boolean, dst: number, src: number | undefined, imm: number): [State | State[] | null, State | State[] | null] {
   const left = read(state, dst);
   const right: Value = src !== undefined ? read(state, src) : scalar(is64 ? C(imm) : C(imm >>> 0));
   const taken = state.clone();
@@ -37,7 +47,7 @@ export function compare(state: State, cond: JumpCond, is64: boolean, dst: number
     return [taken, fall];
   }
   if (left.kind === 'scalar' && right.kind === 'scalar') {
-    return [scalarSide(taken, cond, is64, dst, src, left.n, right.n), scalarSide(fall, NEGATE[cond], is64, dst, src, left.n, right.n)];
+    return [bySign(taken, cond, is64, dst, src, left.n, right.n), bySign(fall, NEGATE[cond], is64, dst, src, left.n, right.n)];
   }
   if (src !== undefined && sameRegion(left, right)) {
     if (!is64) return [taken, fall];
@@ -133,6 +143,31 @@ function refine32(a: Scalar, c: Cond, b: Scalar): Scalar {
   return high === 0n ? back : C(high).add(back);
 }
 
+const straddles = (n: Scalar) => n.smin < 0n && n.smax >= 0n;
+
+/**
+ * An unsigned 64-bit comparison of two registers, one of which may be negative or not: unsigned order is
+ * signed order only between numbers of the same sign, so the side is split by sign (every concrete state
+ * is in one of the parts), and each part keeps the relation as a difference, or is decided by its ranges.
+ */
+function bySign(s: State, c: Cond, is64: boolean, dst: number, src: number | undefined, a: Scalar, b: Scalar): State | State[] | null {
+  if (!is64 || src === undefined || src === dst || SIGNED[c] === undefined || !(straddles(a) || straddles(b))) return scalarSide(s, c, is64, dst, src, a, b);
+  const halves = (n: Scalar) => (straddles(n) ? [n.refine('sge', C(0)), n.refine('slt', C(0))] : [n]);
+  const out: State[] = [];
+  for (const ha of halves(a)) {
+    for (const hb of halves(b)) {
+      const part = s.clone();
+      part.regs[dst] = scalar(ha);
+      meetBounds(part.zone, part.v(dst), ha);
+      part.regs[src] = scalar(hb);
+      meetBounds(part.zone, part.v(src), hb);
+      const side = scalarSide(part, c, is64, dst, src, ha, hb);
+      if (side) out.push(side);
+    }
+  }
+  return out;
+}
+
 function scalarSide(s: State, c: Cond, is64: boolean, dst: number, src: number | undefined, a: Scalar, b: Scalar): State | null {
   const refine = is64 ? refine64 : refine32;
   const na = refine(a, c, b);
@@ -147,7 +182,8 @@ function scalarSide(s: State, c: Cond, is64: boolean, dst: number, src: number |
     meetBounds(s.zone, s.v(src), nb);
   }
   if (src !== undefined && src !== dst) {
-    const fits = is64 ? SIGNED[c] === undefined || (na.smin >= 0n && nb.smin >= 0n) : na.umax <= 0x7fffffffn && nb.umax <= 0x7fffffffn;
+    // Unsigned order is signed order (a difference) between numbers of the same sign.
+    const fits = is64 ? SIGNED[c] === undefined || (na.smin >= 0n && nb.smin >= 0n) || (na.smax < 0n && nb.smax < 0n) : na.umax <= 0x7fffffffn && nb.umax <= 0x7fffffffn;
     if (fits) relate(s, c, s.v(dst), s.v(src));
   }
   return s.tightenFromZone() ? s : null;

@@ -136,11 +136,8 @@ export function step(p: Program, pc: number, state: State): Successor[] {
     case 'jump': {
       const target = branchTarget(insn, form, pc)!;
       const [taken, fallthrough] = compare(state, s.cond, s.is64, insn.dst, s.source === 'reg' ? insn.src : undefined, insn.imm);
-      if (p.assumes.has(pc)) return taken ? [{ pc: next, state: taken }] : [];
-      const out: Successor[] = [];
-      if (fallthrough) out.push({ pc: next, state: fallthrough });
-      if (taken) out.push({ pc: target, state: taken });
-      return out;
+      if (p.assumes.has(pc)) return taken.map((t) => ({ pc: next, state: t }));
+      return [...fallthrough.map((f) => ({ pc: next, state: f })), ...taken.map((t) => ({ pc: target, state: t }))];
     }
     case 'call':
       if (s.target === 'local') return localCall(pc, state, branchTarget(insn, form, pc)!);

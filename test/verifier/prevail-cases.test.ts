@@ -44,5 +44,5 @@ test('our verdicts on PREVAIL\'s cases: every disagreement is listed and explain
   for (const d of listed) assert.ok(d.reason.length > 20, `${key(d)} needs a reason`);
   // A missed reject is only acceptable where the listed reason shows the program is safe.
   for (const d of listed.filter((x) => x.expected === 'reject')) assert.match(d.reason, /more precise|harness|less precise: .*memory safe/, `${key(d)}: a missed reject`);
-  assert.ok(agree >= 761, `agreement dropped to ${agree}`);
+  assert.ok(agree >= 762, `agreement dropped to ${agree}`);
 });

@@ -167,3 +167,11 @@ test('x & mask that keeps every bit x may have is x: a loop bounded through an 8
   assert.equal(refused.ok, false);
   assert.match(refused.errors[0]!.message, /is not proven to terminate/);
 });
+
+test('an unsigned comparison of two numbers of unknown sign is kept as a relation, across a local call', () => {
+  const program = ['r6 = *(u64 *)(r1 + 16)', 'r7 = *(u64 *)(r1 + 24)', 'if r7 <= r6 goto <out>', 'call <f>', 'if r6 < r7 goto <out>',
+    'r0 = r5', 'exit', '<out>:', 'r0 = 0', 'exit', '<f>:', 'r0 = 0', 'exit'];
+  // r6 < r7 (unsigned) holds after the call, so the path that reads r5 (nothing) is never taken.
+  accepted(program.join('\n'));
+  rejectedAt(program.join('\n').replace('if r6 < r7', 'if r6 s< r7'), 5, /r5 is read before it is written/);
+});
