@@ -134,13 +134,12 @@ function refine32(a: Scalar, c: Cond, b: Scalar): Scalar {
   const b32 = b.truncate32();
   const signed = c === 'sgt' || c === 'sge' || c === 'slt' || c === 'sle';
   if (a.umax <= 0xffffffffn && !signed) return refine64(a, c, b32);
-  if (a.umin >> 32n !== a.umax >> 32n) return a;
-  const high = (a.umin >> 32n) << 32n;
+  // The low half is refined, whatever the upper half holds: the scalar keeps it in its 32-bit bounds.
   const low = a.truncate32();
   const r = signed ? refine64(low.signExtend32(), c, b32.signExtend32()) : refine64(low, c, b32);
   if (r.isEmpty) return EMPTY;
-  const back = signed ? r.truncate32() : r;
-  return high === 0n ? back : C(high).add(back);
+  const refined = a.refineLow32(r);
+  return refined.isEmpty ? EMPTY : refined;
 }
 
 const straddles = (n: Scalar) => n.smin < 0n && n.smax >= 0n;

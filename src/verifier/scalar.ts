@@ -1,6 +1,7 @@
-// The scalar domain of the verifier: what is known about a 64-bit number as signed and unsigned ranges
-// plus known bits (a tnum: bits in `mask` are unknown, the others equal `value`), kept consistent with
-// each other after every operation, as the Linux verifier does. Every transfer function over-approximates:
+// The scalar domain of the verifier: what is known about a 64-bit number as signed and unsigned ranges,
+// signed and unsigned ranges of its low 32 bits (what JMP32 compares and a 32-bit ALU result keeps, known
+// even when the upper half is not), plus known bits (a tnum: bits in `mask` are unknown, the others equal
+// `value`), kept consistent with each other after every operation, as the Linux verifier does. Every transfer function over-approximates:
 // if x is in A and y in B, then op(x, y) is in op(A, B). Tests check exactly that on random members.
 
 const U64 = (1n << 64n) - 1n;
@@ -8,6 +9,15 @@ const S64_MIN = -(1n << 63n);
 const S64_MAX = (1n << 63n) - 1n;
 const u64 = (x: bigint) => x & U64;
 const s64 = (x: bigint) => BigInt.asIntN(64, x);
+const U32 = 0xffffffffn;
+const S32_MIN = -(1n << 31n);
+const S32_MAX = (1n << 31n) - 1n;
+const max = (a: bigint, b: bigint) => (a > b ? a : b);
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+
+/** Ranges of the low 32 bits read as unsigned and as signed: [u32min, u32max, s32min, s32max]. */
+type Bounds32 = readonly [bigint, bigint, bigint, bigint];
+const ANY32: Bounds32 = [0n, U32, S32_MIN, S32_MAX];
 
 /** Known bits: bits set in `mask` are unknown, the others equal the bits of `value`. */
 export interface Tnum {
@@ -83,17 +93,31 @@ export class Scalar {
     readonly umin: bigint,
     readonly umax: bigint,
     readonly tnum: Tnum,
+    readonly u32min: bigint = 0n,
+    readonly u32max: bigint = U32,
+    readonly s32min: bigint = S32_MIN,
+    readonly s32max: bigint = S32_MAX,
   ) {}
 
   /** Exactly `value` (taken modulo 2^64). */
   static constant(value: bigint): Scalar {
     const u = u64(value);
-    return new Scalar(s64(u), s64(u), u, u, tnumConst(u));
+    const low = u & U32;
+    return new Scalar(s64(u), s64(u), u, u, tnumConst(u), low, low, BigInt.asIntN(32, low), BigInt.asIntN(32, low));
   }
 
   /** Any 64-bit value. */
   static unknown(): Scalar {
     return new Scalar(S64_MIN, S64_MAX, 0n, U64, TNUM_UNKNOWN);
+  }
+
+  /** The 32-bit bounds as a tuple. */
+  private get b32(): Bounds32 {
+    return [this.u32min, this.u32max, this.s32min, this.s32max];
+  }
+
+  private static empty(tnum: Tnum): Scalar {
+    return new Scalar(1n, 0n, 1n, 0n, tnum, 1n, 0n, 1n, 0n);
   }
 
   /** Any value in the unsigned range [min, max]. */
@@ -106,8 +130,11 @@ export class Scalar {
     return Scalar.make(s64(min), s64(max), 0n, U64, TNUM_UNKNOWN);
   }
 
-  /** Builds a value from possibly inconsistent facts and brings them to agreement (reg_bounds_sync). */
-  private static make(smin: bigint, smax: bigint, umin: bigint, umax: bigint, tnum: Tnum): Scalar {
+  /**
+   * Builds a value from possibly inconsistent facts and brings them to agreement (reg_bounds_sync): the
+   * 64-bit ranges, the known bits and the low half's ranges each narrow the others.
+   */
+  private static make(smin: bigint, smax: bigint, umin: bigint, umax: bigint, tnum: Tnum, b32: Bounds32 = ANY32, again = true): Scalar {
     // Known bits bound the unsigned range.
     umin = umin > tnum.value ? umin : tnum.value;
     const tmax = tnum.value | tnum.mask;
@@ -127,15 +154,52 @@ export class Scalar {
       umin = umin > u64(smin) ? umin : u64(smin);
       umax = umax < u64(smax) ? umax : u64(smax);
     }
+    if (smin > smax || umin > umax) return Scalar.empty(tnum);
     // The ranges bound the known bits.
     const fromRange = tnumRange(umin, umax);
-    const meet = { value: (tnum.value | fromRange.value) & U64, mask: tnum.mask & fromRange.mask };
-    return new Scalar(smin, smax, umin, umax, meet);
+    let meet = { value: (tnum.value | fromRange.value) & U64, mask: tnum.mask & fromRange.mask };
+    // The low half: what the known bits and the 64-bit ranges say of it, met with what is known of it directly.
+    let [u32min, u32max, s32min, s32max] = b32;
+    u32min = max(u32min, meet.value & U32);
+    u32max = min(u32max, (meet.value | meet.mask) & U32);
+    const fixedHigh = umin >> 32n === umax >> 32n;
+    if (fixedHigh) {
+      u32min = max(u32min, umin & U32);
+      u32max = min(u32max, umax & U32);
+    }
+    if (smin >> 32n === smax >> 32n) {
+      // The low halves of a signed range with one upper half are in order too.
+      u32min = max(u32min, smin & U32);
+      u32max = min(u32max, smax & U32);
+    }
+    if (u32max <= S32_MAX) {
+      s32min = max(s32min, u32min);
+      s32max = min(s32max, u32max);
+    } else if (u32min > S32_MAX) {
+      s32min = max(s32min, u32min - (1n << 32n));
+      s32max = min(s32max, u32max - (1n << 32n));
+    }
+    if (s32min >= 0n) {
+      u32min = max(u32min, s32min);
+      u32max = min(u32max, s32max);
+    } else if (s32max < 0n) {
+      u32min = max(u32min, s32min + (1n << 32n));
+      u32max = min(u32max, s32max + (1n << 32n));
+    }
+    if (u32min > u32max || s32min > s32max) return Scalar.empty(tnum);
+    // And back: the low half's range bounds its known bits, and with a fixed upper half, the whole value.
+    const low = tnumRange(u32min, u32max);
+    meet = { value: meet.value | low.value, mask: meet.mask & (~U32 | low.mask) & U64 };
+    if (again && fixedHigh) {
+      const high = (umin >> 32n) << 32n;
+      if ((high | u32min) > umin || (high | u32max) < umax) return Scalar.make(smin, smax, max(umin, high | u32min), min(umax, high | u32max), meet, [u32min, u32max, s32min, s32max], false);
+    }
+    return new Scalar(smin, smax, umin, umax, meet, u32min, u32max, s32min, s32max);
   }
 
   /** True when no value satisfies the facts (an infeasible path). */
   get isEmpty(): boolean {
-    return this.smin > this.smax || this.umin > this.umax;
+    return this.smin > this.smax || this.umin > this.umax || this.u32min > this.u32max || this.s32min > this.s32max;
   }
 
   /** The value, when only one is possible. */
@@ -147,7 +211,10 @@ export class Scalar {
   contains(v: bigint): boolean {
     const u = u64(v);
     const s = s64(v);
-    return u >= this.umin && u <= this.umax && s >= this.smin && s <= this.smax && (u & ~this.tnum.mask & U64) === this.tnum.value;
+    const low = u & U32;
+    const slow = BigInt.asIntN(32, low);
+    return u >= this.umin && u <= this.umax && s >= this.smin && s <= this.smax && (u & ~this.tnum.mask & U64) === this.tnum.value &&
+      low >= this.u32min && low <= this.u32max && slow >= this.s32min && slow <= this.s32max;
   }
 
   /** The smallest scalar containing both (a join where paths meet). */
@@ -158,6 +225,7 @@ export class Scalar {
       this.umin < other.umin ? this.umin : other.umin,
       this.umax > other.umax ? this.umax : other.umax,
       { value: this.tnum.value & other.tnum.value, mask: (this.tnum.mask | other.tnum.mask | (this.tnum.value ^ other.tnum.value)) & U64 },
+      [min(this.u32min, other.u32min), max(this.u32max, other.u32max), min(this.s32min, other.s32min), max(this.s32max, other.s32max)],
     );
   }
 
@@ -253,10 +321,27 @@ export class Scalar {
 
   /** The low 32 bits, zero-extended (what a 32-bit ALU result becomes). */
   truncate32(): Scalar {
-    if (this.umax <= 0xffffffffn) return this;
-    const t = { value: this.tnum.value & 0xffffffffn, mask: this.tnum.mask & 0xffffffffn };
-    const sameHigh = this.umin >> 32n === this.umax >> 32n;
-    return Scalar.make(0n, 0xffffffffn, sameHigh ? this.umin & 0xffffffffn : 0n, sameHigh ? this.umax & 0xffffffffn : 0xffffffffn, t);
+    if (this.umax <= U32) return this;
+    const t = { value: this.tnum.value & U32, mask: this.tnum.mask & U32 };
+    return Scalar.make(0n, U32, this.u32min, this.u32max, t, this.b32);
+  }
+
+  /**
+   * This scalar where its low 32 bits are among those of `low` (a 32-bit comparison's refinement of the
+   * low half, zero- or sign-extended): their ranges and known bits; may be empty.
+   */
+  refineLow32(low: Scalar): Scalar {
+    const mine = this.tnum;
+    const bothKnown = ~mine.mask & ~low.tnum.mask & U32;
+    if (((mine.value ^ low.tnum.value) & bothKnown) !== 0n) return Scalar.empty(mine);
+    const t = { value: (mine.value | (low.tnum.value & ~low.tnum.mask & U32)) & U64, mask: mine.mask & (~U32 | low.tnum.mask) & U64 };
+    const [u0, u1, s0, s1] = this.b32;
+    const zero = low.umax <= U32;
+    const signed = low.smin >= S32_MIN && low.smax <= S32_MAX;
+    return Scalar.make(this.smin, this.smax, this.umin, this.umax, t, [
+      zero ? max(u0, low.umin) : u0, zero ? min(u1, low.umax) : u1,
+      signed ? max(s0, low.smin) : max(s0, low.s32min), signed ? min(s1, low.smax) : min(s1, low.s32max),
+    ]);
   }
 
   /** This scalar where `x <op> y` holds (unsigned or signed comparison); may be empty. */
@@ -267,7 +352,7 @@ export class Scalar {
         return Scalar.make(smin > y.smin ? smin : y.smin, smax < y.smax ? smax : y.smax, umin > y.umin ? umin : y.umin, umax < y.umax ? umax : y.umax, {
           value: (this.tnum.value | y.tnum.value) & U64,
           mask: this.tnum.mask & y.tnum.mask,
-        });
+        }, [max(this.u32min, y.u32min), min(this.u32max, y.u32max), max(this.s32min, y.s32min), min(this.s32max, y.s32max)]);
       case 'lt': umax = umax < y.umax - 1n ? umax : y.umax - 1n; break;
       case 'le': umax = umax < y.umax ? umax : y.umax; break;
       case 'gt': umin = umin > y.umin + 1n ? umin : y.umin + 1n; break;
@@ -277,8 +362,8 @@ export class Scalar {
       case 'sgt': smin = smin > y.smin + 1n ? smin : y.smin + 1n; break;
       case 'sge': smin = smin > y.smin ? smin : y.smin; break;
     }
-    if (umin > umax || smin > smax) return new Scalar(1n, 0n, 1n, 0n, this.tnum);
-    return Scalar.make(smin, smax, umin, umax, this.tnum);
+    if (umin > umax || smin > smax) return Scalar.empty(this.tnum);
+    return Scalar.make(smin, smax, umin, umax, this.tnum, this.b32);
   }
 
   /** Any value within both the signed and the unsigned ranges given (brought to agreement). */
@@ -289,6 +374,7 @@ export class Scalar {
   /** Whether every value of this scalar is also a value of `other` (inclusion, for pruning). */
   leq(other: Scalar): boolean {
     return this.smin >= other.smin && this.smax <= other.smax && this.umin >= other.umin && this.umax <= other.umax &&
+      this.u32min >= other.u32min && this.u32max <= other.u32max && this.s32min >= other.s32min && this.s32max <= other.s32max &&
       (this.tnum.mask & ~other.tnum.mask & U64) === 0n && (this.tnum.value & ~other.tnum.mask & U64) === other.tnum.value;
   }
 
@@ -311,15 +397,20 @@ export class Scalar {
     const umin = j.umin < this.umin ? (down(j.umin, 0n) < 0n ? 0n : down(j.umin, 0n)) : j.umin;
     const umax = j.umax > this.umax ? up(j.umax, U64) : j.umax;
     // Known bits have finite height: the join of tnums needs no widening.
-    return Scalar.make(smin, smax, umin, umax, j.tnum);
+    // The low half's bounds that moved go to their limits (no thresholds: they are rederived from the rest).
+    const b32: Bounds32 = [
+      j.u32min < this.u32min ? 0n : j.u32min, j.u32max > this.u32max ? U32 : j.u32max,
+      j.s32min < this.s32min ? S32_MIN : j.s32min, j.s32max > this.s32max ? S32_MAX : j.s32max,
+    ];
+    return Scalar.make(smin, smax, umin, umax, j.tnum, b32);
   }
 
   /** This scalar with the bits of `mask` known to equal those of `value` (may be empty). */
   withKnownBits(value: bigint, mask: bigint): Scalar {
     const known = mask & ~this.tnum.mask & U64;
-    if ((this.tnum.value & known) !== (value & known)) return new Scalar(1n, 0n, 1n, 0n, this.tnum);
+    if ((this.tnum.value & known) !== (value & known)) return Scalar.empty(this.tnum);
     const t = { value: (this.tnum.value | (value & mask)) & U64, mask: this.tnum.mask & ~mask & U64 };
-    const r = Scalar.make(this.smin, this.smax, this.umin, this.umax, t);
+    const r = Scalar.make(this.smin, this.smax, this.umin, this.umax, t, this.b32);
     return r;
   }
 
@@ -367,12 +458,12 @@ export class Scalar {
   signExtend32(): Scalar {
     const low = this.truncate32();
     if (low.umax <= 0x7fffffffn) return low;
-    if (low.umin >= 0x80000000n) return Scalar.signedRange(low.umin - (1n << 32n), low.umax - (1n << 32n));
-    return Scalar.signedRange(-(1n << 31n), (1n << 31n) - 1n);
+    return Scalar.make(low.s32min, low.s32max, 0n, U64, TNUM_UNKNOWN, low.b32);
   }
 
   /** The low `bits` bits read as signed and extended to 64 bits (movsx, sign-extending loads). */
   signExtend(bits: number): Scalar {
+    if (bits === 32) return this.signExtend32();
     const b = BigInt(bits);
     const mask = (1n << b) - 1n;
     const half = 1n << (b - 1n);

@@ -93,3 +93,29 @@ test('constants stay exact through arithmetic', () => {
   assert.equal(Scalar.constant(1n).lsh(Scalar.constant(65n)).constantValue, 2n);
   assert.equal(Scalar.constant(-8n).arsh(Scalar.constant(1n)).constantValue, u64(-4n));
 });
+
+test('32-bit comparisons refine the low half whatever the upper half holds, and keep every member for which they hold', () => {
+  const low = (x: bigint) => x & 0xffffffffn;
+  const slow = (x: bigint) => BigInt.asIntN(32, low(x));
+  const compare = { lt: (x: bigint, y: bigint) => low(x) < low(y), le: (x: bigint, y: bigint) => low(x) <= low(y), gt: (x: bigint, y: bigint) => low(x) > low(y), ge: (x: bigint, y: bigint) => low(x) >= low(y), slt: (x: bigint, y: bigint) => slow(x) < slow(y), sge: (x: bigint, y: bigint) => slow(x) >= slow(y), eq: (x: bigint, y: bigint) => low(x) === low(y) };
+  for (const [op, holds] of Object.entries(compare) as [keyof typeof compare, (x: bigint, y: bigint) => boolean][]) {
+    const signed = op === 'slt' || op === 'sge';
+    for (let round = 0; round < 3000; round++) {
+      const a = randomAbstract();
+      const b = randomAbstract();
+      const la = signed ? a.scalar.signExtend32() : a.scalar.truncate32();
+      const lb = signed ? b.scalar.signExtend32() : b.scalar.truncate32();
+      const refined = a.scalar.refineLow32(la.refine(op, lb));
+      for (const x of a.members) {
+        assert.ok(la.contains(signed ? u64(slow(x)) : low(x)), `low half of ${x} escapes ${la}`);
+        for (const y of b.members) if (holds(x, y)) assert.ok(!refined.isEmpty && refined.contains(x), `${op}32: ${x} vs ${y} lost by ${refined}`);
+      }
+    }
+  }
+  // A number with an unknown upper half, compared on its low half: the zero-extended result keeps the bound.
+  const index = Scalar.unknown().refineLow32(Scalar.unknown().truncate32().refine('le', Scalar.constant(7n)));
+  assert.equal(index.truncate32().umax, 7n);
+  assert.equal(index.umax, 0xffff_ffff_0000_0007n, 'the upper half stays unknown; bits 3-31 are known 0');
+  assert.equal(index.signExtend32().smax, 7n);
+  assert.ok(Scalar.constant(0x1_0000_0005n).refineLow32(Scalar.unsignedRange(6n, 9n)).isEmpty);
+});

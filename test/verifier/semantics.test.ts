@@ -110,6 +110,9 @@ test('JMP32 and JSET refine a stack index enough for a variable-offset access', 
   const use = ['r2 = r10', 'r2 += -8', 'r2 += r1', 'r3 = 0', '*(u8 *)(r2 + 0) = r3', '<out>:', 'r0 = 0', 'exit'];
   accepted(['r1 = *(u32 *)(r1 + 44)', 'if w1 > 7 goto <out>', ...use].join('\n'));
   accepted(['r1 = *(u64 *)(r1 + 16)', 'r2 = -1', 'r2 <<= 32', 'r1 |= r2', 'if w1 > 7 goto <out>', 'w1 = w1', ...use].join('\n'));
+  // The upper half unknown: the low half's bound is kept all the same.
+  accepted(['r1 = *(u64 *)(r1 + 16)', 'if w1 > 7 goto <out>', 'w1 = w1', ...use].join('\n'));
+  accepted(['r1 = *(u64 *)(r1 + 16)', 'if w1 s< 0 goto <out>', 'if w1 s> 7 goto <out>', 'r1 s32= r1', ...use].join('\n'));
   accepted(['r1 = *(u32 *)(r1 + 44)', 'if w1 s< 0 goto <out>', 'if w1 s> 7 goto <out>', ...use].join('\n'));
   accepted(['r1 = *(u64 *)(r1 + 16)', 'if r1 &== -8 goto <out>', ...use].join('\n'));
   rejectedAt(['r1 = *(u32 *)(r1 + 44)', 'if w1 > 8 goto <out>', ...use].join('\n'), 6, /outside the 512-byte stack frame/);
