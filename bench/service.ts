@@ -42,7 +42,10 @@ async function doors(): Promise<void> {
     report('map updates (doors only)', r);
     console.log(`  map counts ${count} = successful updates ${r.ok}: ${count === r.ok ? 'nothing lost' : 'MISMATCH'}`);
   } finally {
+    // The service writes its last snapshot as it stops: remove its directory once it has exited.
+    const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
+    await exited;
     removeHome(home);
   }
 }

@@ -28,14 +28,16 @@ export interface BackendLoadOptions {
   /** Section-like program type name applied to the first program. */
   readonly type?: string;
   readonly execution: 'jit' | 'interpret';
+  /** The object's name in listings (default: the file's base name). */
+  readonly name?: string;
   /** Maps of the object (by name) to replace with existing maps, as libbpf reuses pinned maps. */
   readonly reuseMaps?: ReadonlyMap<string, number>;
 }
 
 /** The runtime behind the service. Errors are ApiErrors (codes OPEN_FAILED, LOAD_FAILED, NOT_FOUND, ...). */
 export interface RuntimeBackend {
-  /** Opens, verifies and loads an object file; its programs and maps stay until released. */
-  loadObject(path: string, options: BackendLoadOptions): Promise<{ programIds: number[]; mapIds: number[] }>;
+  /** Opens, verifies and loads an object file (its path or its bytes); its programs and maps stay until released. */
+  loadObject(source: string | Uint8Array, options: BackendLoadOptions): Promise<{ programIds: number[]; mapIds: number[] }>;
   programs(): BackendProgram[];
   maps(): BackendMap[];
   /** Keeps an object (program or map) alive; every retain needs one release. Loading holds one reference. */

@@ -2,8 +2,11 @@
 // canonical BPF:\ namespace, links, connected processes and the trace log; and every API call as a method
 // that checks its parameters first, so a refused call changes nothing. Changes are announced as events.
 
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync, readdirSync } from 'node:fs';
+import { constants } from 'node:os';
+import { basename } from 'node:path';
 import type { ApiCallName, ApiCalls, LinkInfo, LoadResult, MapInfo, PinInfo, ProcessInfo, ProgramInfo, ServiceEvent } from '../client/api.ts';
 import { ApiError } from '../client/api.ts';
 import { canonicalPinPath, comparePinPaths, isUnderPinDirectory, PinPathError } from '../runtime/pin-path.ts';
@@ -14,6 +17,9 @@ import { hexBytes, optEnum, optStr, optUint, paramsObject, str, toHex, uint } fr
 interface LoadRecord {
   readonly path: string;
   readonly fileName: string;
+  /** The bytes that were loaded (read once: a file rebuilt after the load does not change what a pin keeps) and their SHA-256. */
+  readonly bytes: Uint8Array;
+  readonly sha256: string;
   readonly type: string | undefined;
   readonly execution: 'jit' | 'interpret';
   readonly programIds: Set<number>;
@@ -41,6 +47,20 @@ function interfaceIndex(value: string): number | undefined {
   return undefined;
 }
 
+/** Where a loaded program came from. */
+export interface LoadInfo {
+  /** The file as loaded (for a program restored after a restart: the service's kept copy). */
+  readonly path: string;
+  readonly fileName: string;
+  readonly bytes: Uint8Array;
+  readonly sha256: string;
+  readonly type: string | undefined;
+  readonly execution: 'jit' | 'interpret';
+  /** Programs of that load still loaded, and the load's maps. */
+  readonly programIds: number[];
+  readonly mapIds: number[];
+}
+
 /** The running service's state and API. */
 export class ServiceHost {
   readonly events = new EventEmitter();
@@ -51,6 +71,7 @@ export class ServiceHost {
   private readonly trace: { seq: number; programId: number; text: string }[] = [];
   private traceSeq = 0;
   private readonly runTouched = new Set<number>();
+  private readonly programMaps = new Map<number, readonly number[]>();
   private runTimer: NodeJS.Timeout | undefined;
   private readonly stopTrace: () => void;
   private readonly hooks: HookDispatcher;
@@ -105,10 +126,11 @@ export class ServiceHost {
     'programs.attach': (p) => this.attach(uint(p, 'id'), optStr(p, 'attachType', 64), optStr(p, 'interface', 64), optUint(p, 'compartment')),
     'programs.detach': (p) => this.detachProgram(uint(p, 'id')),
     'programs.testRun': async (p) => {
-      const id = this.programId(uint(p, 'id'));
+      // No listing to check the id against: the runtime refuses an unknown program (NOT_FOUND) before running anything.
+      const id = uint(p, 'id');
       const input = { dataIn: hexBytes(p, 'dataIn', 1 << 16, false), contextIn: hexBytes(p, 'contextIn', 1 << 12, false), repeat: optUint(p, 'repeat', 1_000_000) ?? 1 };
       const r = await this.chunkedTestRun(id, input);
-      for (const mapId of this.runtime.programs().find((x) => x.id === id)?.mapIds ?? []) this.mapTouchedByRun(mapId);
+      for (const mapId of this.mapIdsOf(id)) this.mapTouchedByRun(mapId);
       return { returnValue: r.returnValue.toString(), durationNs: r.durationNs, dataOut: toHex(r.dataOut), contextOut: toHex(r.contextOut) };
     },
     'hooks.event': async (p) => {
@@ -209,6 +231,16 @@ export class ServiceHost {
     return { ...last!, durationNs: totalNs / input.repeat };
   }
 
+  /** The maps a program uses (a program's maps never change while it lives; ids are never reused). */
+  private mapIdsOf(programId: number): readonly number[] {
+    let ids = this.programMaps.get(programId);
+    if (!ids) {
+      ids = this.runtime.programs().find((x) => x.id === programId)?.mapIds ?? [];
+      this.programMaps.set(programId, ids);
+    }
+    return ids;
+  }
+
   /** Announces maps changed by test runs at most every 100 ms each: runs come by the thousand a second. */
   private mapTouchedByRun(mapId: number): void {
     this.runTouched.add(mapId);
@@ -283,9 +315,9 @@ export class ServiceHost {
   }
 
   /** Where a loaded program came from (for persistence). */
-  loadOf(programId: number): { path: string; fileName: string; type: string | undefined; execution: 'jit' | 'interpret'; programIds: number[] } | undefined {
+  loadOf(programId: number): LoadInfo | undefined {
     const load = this.loads.get(programId);
-    return load && { path: load.path, fileName: load.fileName, type: load.type, execution: load.execution, programIds: [...load.programIds] };
+    return load && { path: load.path, fileName: load.fileName, bytes: load.bytes, sha256: load.sha256, type: load.type, execution: load.execution, programIds: [...load.programIds], mapIds: [...load.mapIds] };
   }
 
   private mapInfo(id: number): MapInfo {
@@ -316,8 +348,16 @@ export class ServiceHost {
     const execution = optEnum(p, 'execution', ['jit', 'interpret'] as const) ?? 'jit';
     const iface = optStr(p, 'interface', 64);
     const compartment = optUint(p, 'compartment');
-    const loaded = await this.runtime.loadObject(path, { ...(type === undefined ? {} : { type }), execution });
-    const record: LoadRecord = { path, fileName, type, execution, programIds: new Set(loaded.programIds), mapIds: loaded.mapIds };
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      throw new ApiError('OPEN_FAILED', `${fileName}: ${(error as Error).message}`, { errno: (constants.errno as Record<string, number>)[code] ?? 22 });
+    }
+    const loaded = await this.runtime.loadObject(bytes, { name: basename(path), ...(type === undefined ? {} : { type }), execution });
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const record: LoadRecord = { path, fileName, bytes, sha256, type, execution, programIds: new Set(loaded.programIds), mapIds: loaded.mapIds };
     const pinnedPaths: string[] = [];
     const linkIds: number[] = [];
     try {
@@ -403,6 +443,7 @@ export class ServiceHost {
     const unpinned = this.pinList().filter((p) => p.kind === 'program' && p.id === id).map((p) => p.path);
     for (const path of unpinned) this.removePin(path);
     for (const link of [...this.links.values()]) if (link.programId === id) this.detachLink(link.id);
+    this.programMaps.delete(id);
     const load = this.loads.get(id);
     if (load) {
       // The load's reference: the program's own, and the maps' once the last program of the file goes.
@@ -426,7 +467,7 @@ export class ServiceHost {
   }
 
   /** Records a load restored by persistence, so listings show its file. */
-  restoreLoad(load: { path: string; fileName: string; type: string | undefined; execution: 'jit' | 'interpret' }, programIds: number[], mapIds: number[]): void {
+  restoreLoad(load: { path: string; fileName: string; bytes: Uint8Array; sha256: string; type: string | undefined; execution: 'jit' | 'interpret' }, programIds: number[], mapIds: number[]): void {
     const record: LoadRecord = { ...load, programIds: new Set(programIds), mapIds };
     for (const id of programIds) this.loads.set(id, record);
   }

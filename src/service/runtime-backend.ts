@@ -11,31 +11,34 @@ import type { RuntimeBackend } from './backend.ts';
 
 const ENOENT = 2;
 const EINVAL = 22;
+const ERROR_INVALID_PARAMETER = 87;
 
-function apiErrorOf(error: unknown, path: string): unknown {
+function apiErrorOf(error: unknown, source: string | Uint8Array): unknown {
   if (!(error instanceof RuntimeError)) return error;
-  if (error.code === 'OPEN_FAILED') return new ApiError('OPEN_FAILED', error.message, { errno: existsSync(path) ? EINVAL : ENOENT });
+  if (error.code === 'OPEN_FAILED') return new ApiError('OPEN_FAILED', error.message, { errno: typeof source !== 'string' || existsSync(source) ? EINVAL : ENOENT });
   if (error.code === 'LOAD_FAILED' || error.code === 'NOT_VERIFIED' || error.code === 'INVALID_ARGUMENT') return new ApiError('LOAD_FAILED', error.message, { errno: EINVAL, detail: error.message });
   return error;
 }
 
 function testRunErrorOf(error: unknown): unknown {
   if (!(error instanceof RuntimeError)) return error;
-  return new ApiError(error.code === 'NOT_FOUND' ? 'NOT_FOUND' : error.code === 'RUN_FAILED' ? 'RUN_FAILED' : 'INVALID_ARGUMENT', error.message, { errno: EINVAL });
+  if (error.code === 'NOT_FOUND') return new ApiError('NOT_FOUND', error.message, { errno: ERROR_INVALID_PARAMETER });
+  return new ApiError(error.code === 'RUN_FAILED' ? 'RUN_FAILED' : 'INVALID_ARGUMENT', error.message, { errno: EINVAL });
 }
 
 /** The service's backend over a Runtime (a new one unless given). */
 export async function createRuntimeBackend(runtime: Runtime = new Runtime()): Promise<RuntimeBackend> {
   return {
-    async loadObject(path, options) {
+    async loadObject(source, options) {
       try {
-        return await runtime.loadObject(path, {
+        return await runtime.loadObject(source, {
           execution: options.execution,
+          ...(options.name === undefined ? {} : { name: options.name }),
           ...(options.type === undefined ? {} : { programType: options.type }),
           ...(options.reuseMaps ? { reuseMaps: options.reuseMaps } : {}),
         });
       } catch (error) {
-        throw apiErrorOf(error, path);
+        throw apiErrorOf(error, source);
       }
     },
     programs: () => runtime.programs(),

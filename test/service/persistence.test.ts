@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,28 @@ async function waitFor(what: string, check: () => boolean): Promise<void> {
     await new Promise((r) => setTimeout(r, 25));
   }
   assert.fail(`timed out waiting for ${what}`);
+}
+
+/** Starts a service in a child process; resolves with the child and its restore report once it serves. */
+async function childService(home: string): Promise<{ child: ChildProcess; report: string[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./support/child-service.ts', import.meta.url)), home], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const report = await new Promise<string[]>((resolve, reject) => {
+    let text = '';
+    child.stdout.on('data', (c: Buffer) => {
+      text += c.toString();
+      const m = /^ready \d+ (.*)\n/.exec(text);
+      if (m) resolve(JSON.parse(m[1]!) as string[]);
+    });
+    child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
+  });
+  return { child, report };
+}
+
+async function kill9(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
 }
 
 describe('pins survive the service', () => {
@@ -50,33 +72,129 @@ describe('pins survive the service', () => {
 
   test('a pinned map survives kill -9 with every update older than a snapshot', async () => {
     const home = tempHome();
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./support/child-service.ts', import.meta.url)), home], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let { child } = await childService(home);
     try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (c: Buffer) => c.toString().startsWith('ready') && resolve());
-        child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
-      });
       const api = socketApi({ EBPF_HOME: home });
       const map = await api.call('maps.create', { type: 'array', keySize: 4, valueSize: 4, maxEntries: 4, name: 'survivor', pinPath: 'survivor' });
       for (let i = 0; i < 4; i++) await api.call('maps.update', { id: map.id, key: key(i), value: key(100 + i) });
       await api.close();
       const snapshot = join(home, 'state', 'pins.json');
       await waitFor('the snapshot with the last update', () => existsSync(snapshot) && readFileSync(snapshot, 'utf8').includes(key(103)));
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
+      await kill9(child);
       assert.deepEqual(readdirSync(join(home, 'state')).filter((f) => f.includes('.tmp')), []);
-      const service = await startTestService(home, new MemoryBackend());
-      try {
-        const again = socketApi({ EBPF_HOME: home });
-        const pin = await again.call('pins.get', { path: 'survivor' });
-        const entries = await again.call('maps.entries', { id: pin.id });
-        assert.deepEqual(entries.map((e) => e.value), [0, 1, 2, 3].map((i) => key(100 + i)));
-        await again.close();
-      } finally {
-        await service.stop();
-      }
+      const restarted = await childService(home);
+      child = restarted.child;
+      assert.deepEqual(restarted.report, []);
+      const again = socketApi({ EBPF_HOME: home });
+      const pin = await again.call('pins.get', { path: 'survivor' });
+      const entries = await again.call('maps.entries', { id: pin.id });
+      assert.deepEqual(entries.map((e) => e.value), [0, 1, 2, 3].map((i) => key(100 + i)));
+      await again.close();
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      await kill9(child);
+      removeHome(home);
+    }
+  });
+
+  test('kill -9 at any moment, even in the middle of a snapshot, restarts on a whole snapshot', async () => {
+    // A writer sets every key of a 4096-entry map to generation g, key by key, then to g + 1, ...; a
+    // snapshot is taken between two calls, so a restored map reads g+1 on a prefix of keys and g after it.
+    // Anything else (a torn or half-read file) breaks that shape. Five kills at moments spread over the
+    // writes; rounds 2 and 4 kill the moment a temporary snapshot file (~100 KB being written) is seen.
+    const home = tempHome();
+    let { child } = await childService(home);
+    const size = 4096;
+    try {
+      let api = socketApi({ EBPF_HOME: home });
+      let mapId = (await api.call('maps.create', { type: 'array', keySize: 4, valueSize: 4, maxEntries: size, name: 'generations', pinPath: 'generations' })).id;
+      let generation = 0;
+      let lastSeen = 0;
+      for (let kill = 0; kill < 5; kill++) {
+        let stop = false;
+        const writer = (async () => {
+          while (!stop) {
+            generation++;
+            for (let i = 0; i < size && !stop; i += 64) {
+              await Promise.all(Array.from({ length: 64 }, (_, j) => api.call('maps.update', { id: mapId, key: key(i + j), value: key(generation) })));
+            }
+          }
+        })().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 1100 + kill * 230));
+        if (kill % 2 === 1) {
+          const state = join(home, 'state');
+          for (let polls = 0; polls < 100_000 && !readdirSync(state).some((f) => f.includes('.tmp')); polls++) await new Promise((r) => setImmediate(r));
+        }
+        await kill9(child);
+        stop = true;
+        await writer;
+        await api.close();
+        const restarted = await childService(home);
+        child = restarted.child;
+        assert.deepEqual(restarted.report, [], `restart ${kill + 1}`);
+        api = socketApi({ EBPF_HOME: home });
+        const pin = await api.call('pins.get', { path: 'generations' });
+        const values = (await api.call('maps.entries', { id: pin.id, limit: size })).map((e) => Buffer.from(e.value, 'hex').readUInt32LE(0));
+        assert.equal(values.length, size);
+        const high = values[0]!;
+        const split = values.findIndex((v) => v !== high);
+        assert.ok(split === -1 || values.slice(split).every((v) => v === high - 1), `restart ${kill + 1}: a snapshot between two writes (${values.slice(0, 3)}, ... ${values.slice(-3)})`);
+        assert.ok(high >= lastSeen, `restart ${kill + 1}: generations never go back (${high} after ${lastSeen})`);
+        lastSeen = high;
+        assert.deepEqual(readdirSync(join(home, 'state')).filter((f) => f.includes('.tmp')), []);
+        // The next round writes on from what survived, on the restored map.
+        mapId = pin.id;
+        generation = high;
+      }
+      await api.close();
+    } finally {
+      await kill9(child);
+      removeHome(home);
+    }
+  });
+
+  test('temporary files a kill left behind are removed, never read', async () => {
+    const home = tempHome();
+    let service = await startTestService(home, new MemoryBackend());
+    try {
+      const api = socketApi({ EBPF_HOME: home });
+      const map = await api.call('maps.create', { type: 'array', keySize: 4, valueSize: 4, maxEntries: 1, name: 'kept', pinPath: 'kept' });
+      await api.call('maps.update', { id: map.id, key: key(0), value: key(7) });
+      await api.close();
+      await service.stop();
+      // What a kill in the middle of writeFileAtomic leaves: a temporary file, half written.
+      const state = join(home, 'state');
+      writeFileSync(join(state, 'pins.json.tmp-999999'), '{"version":2,"maps":[{"path":"BPF:\\\\kept","id":1,"na');
+      writeFileSync(join(state, 'objects', `${'0'.repeat(64)}.o.tmp-999999`), 'half an object');
+      service = await startTestService(home, new MemoryBackend());
+      assert.deepEqual(service.restoreReport, []);
+      assert.deepEqual(readdirSync(state).filter((f) => f.includes('.tmp')), []);
+      assert.deepEqual(readdirSync(join(state, 'objects')), []);
+      const again = socketApi({ EBPF_HOME: home });
+      const pin = await again.call('pins.get', { path: 'kept' });
+      assert.deepEqual((await again.call('maps.entries', { id: pin.id })).map((e) => e.value), [key(7)]);
+      await again.close();
+    } finally {
+      await service.stop();
+      removeHome(home);
+    }
+  });
+
+  test('a snapshot that does not parse (never one this service wrote) is set aside, named in the report, not half-applied', async () => {
+    const home = tempHome();
+    let service = await startTestService(home, new MemoryBackend());
+    await service.stop();
+    const file = join(home, 'state', 'pins.json');
+    writeFileSync(file, '{"version":2,"savedAt":"x","maps":[{"path":"BPF:\\\\a","id":1,"name":"a","type":"array","keySize":4');
+    service = await startTestService(home, new MemoryBackend());
+    try {
+      assert.equal(service.restoreReport.length, 1);
+      assert.match(service.restoreReport[0]!, /pins\.json: .*JSON.*; starting with no pins \(the file is kept as .*pins\.json\.unreadable\)/);
+      assert.ok(existsSync(`${file}.unreadable`));
+      const api = socketApi({ EBPF_HOME: home });
+      assert.deepEqual([await api.call('pins.list', {}), await api.call('maps.list', {})], [[], []]);
+      await api.close();
+    } finally {
+      await service.stop();
       removeHome(home);
     }
   });

@@ -101,9 +101,14 @@ const prog = tool(
   (argv, io) => (argv[0] === 'run' && offlineProg && !['id', 'name', 'pinned'].includes(argv[1] ?? '') ? offlineProg.run(argv, io) : undefined),
 );
 
+/** An entry as bpftool prints it with BTF: decoded key and value, bytes where BTF says nothing. */
+function decodedRow(e: MapEntry): { key: unknown; value: unknown } {
+  return { key: e.decodedKey ?? f.spacedHex(e.key), value: e.decodedValue ?? f.spacedHex(e.value) };
+}
+
 function dumpText(entries: readonly MapEntry[]): string {
   if (!entries.some((e) => e.decodedValue !== undefined)) return f.formatHexDump(entries);
-  const rows = entries.map((e) => ({ key: e.decodedKey ?? f.spacedHex(e.key), value: e.decodedValue ?? f.spacedHex(e.value) }));
+  const rows = entries.map(decodedRow);
   return `${JSON.stringify(rows, null, 4)}\nFound ${entries.length} element${entries.length === 1 ? '' : 's'}\n`;
 }
 
@@ -136,7 +141,7 @@ const map = tool(
       const entry = await api.call('maps.lookup', { id: m.id, key });
       if (!entry) throw new CliError(`key: ${f.spacedHex(key)}\n\nNot found\n`, 'NOT_FOUND');
       if (io.json) printJson(io, { key: entry.decodedKey ?? entry.key, value: entry.decodedValue ?? entry.value });
-      else io.out(entry.decodedValue !== undefined ? dumpText([entry]).replace(/Found 1 element\n$/, '') : `key: ${f.spacedHex(entry.key)}  value: ${f.spacedHex(entry.value)}\n`);
+      else io.out(entry.decodedValue !== undefined ? `${JSON.stringify(decodedRow(entry), null, 4)}\n` : `key: ${f.spacedHex(entry.key)}  value: ${f.spacedHex(entry.value)}\n`);
       return 0;
     },
     async update(argv, _io, api) {

@@ -3,7 +3,7 @@
 // programs never run (test runs are refused).
 
 import { ApiError } from '../../../src/client/api.ts';
-import { openObjectFile } from '../../../src/object/index.ts';
+import { openObject, openObjectFile } from '../../../src/object/index.ts';
 import { windowsPlatform } from '../../../src/platform/index.ts';
 import type { BackendLoadOptions, BackendMap, BackendProgram, RuntimeBackend } from '../../../src/service/backend.ts';
 
@@ -22,13 +22,13 @@ export class MemoryBackend implements RuntimeBackend {
   private readonly mapsById = new Map<number, LiveMap>();
   private readonly traceListeners = new Set<(programId: number, text: string) => void>();
 
-  async loadObject(path: string, options: BackendLoadOptions) {
+  async loadObject(source: string | Uint8Array, options: BackendLoadOptions) {
     let object;
     try {
-      object = await openObjectFile(path);
+      object = typeof source === 'string' ? await openObjectFile(source) : openObject(source, { name: options.name ?? 'object' });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new ApiError('OPEN_FAILED', `cannot open ${path}`, { errno: 2 });
+      if (code === 'ENOENT') throw new ApiError('OPEN_FAILED', `cannot open ${String(source)}`, { errno: 2 });
       throw new ApiError('LOAD_FAILED', (error as Error).message, { errno: 22, detail: (error as Error).message });
     }
     const mapIds = object.maps.map((spec) => {
@@ -121,7 +121,8 @@ export class MemoryBackend implements RuntimeBackend {
     return undefined;
   }
 
-  async testRun(): Promise<never> {
+  async testRun(programId: number): Promise<never> {
+    if (!this.programsById.has(programId)) throw new ApiError('NOT_FOUND', `no program with id ${programId}`, { errno: 87 });
     throw new ApiError('NOT_SUPPORTED', 'the test backend does not run programs');
   }
 
