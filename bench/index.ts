@@ -5,6 +5,7 @@ import { benchJit } from './jit.ts';
 import { benchJitPackets } from './jit-xdp.ts';
 import { benchHooks } from './hooks.ts';
 import { benchRuntime } from './runtime.ts';
+import { benchService } from './service.ts';
 import { benchNative } from './native.ts';
 import { benchVerifier } from './verifier.ts';
 
@@ -16,3 +17,4 @@ await benchRuntime();
 await benchNative();
 await benchVerifier();
 await benchHooks();
+await benchService();

@@ -38,6 +38,21 @@ describe('a netsh session against the service', () => {
     assert.match(io.stderr, /no eBPF service is running.*start one with: ebpf service start/);
   });
 
+  test('every command that needs the service says how to start one when none runs, and changes nothing', async () => {
+    const lines = [
+      'add program TraceConnections.o', 'delete program 2', 'set program 2 attached=bind', 'show programs', 'show maps', 'show links', 'show pins', 'show processes',
+      'pin map 1', 'pin program 2 x', 'unpin map 1', 'unpin program 2 x', 'prog show', 'prog run id 2', 'prog pin id 2 x', 'map show', 'map dump id 1',
+      'map lookup id 1 key 0 0 0 0', 'map update id 1 key 0 0 0 0 value 0 0 0 0', 'map delete id 1 key 0 0 0 0', 'map create x type array key 4 value 4 entries 1 name x',
+      'map pin id 1 x', 'link show', 'link detach id 3', 'trace --once',
+    ];
+    for (const line of lines) {
+      const io = bufferedIo({ env: { EBPF_HOME: join(home, 'elsewhere') }, cwd: join(object, '..') });
+      assert.equal(await runCli(line.split(' '), io), 1, line);
+      assert.equal(io.stdout, '', line);
+      assert.match(io.stderr, /^error: no eBPF service is running \(no answer on .*elsewhere\/service\.sock\); start one with: ebpf service start\n$/, line);
+    }
+  });
+
   test('service status says the service is not running and how to start it', async () => {
     const io = bufferedIo({ env: { EBPF_HOME: join(home, 'elsewhere') } });
     assert.equal(await runCli(['service', 'status'], io), 3);
@@ -139,6 +154,16 @@ describe('a netsh session against the service', () => {
     assert.match((await ebpf('map show pinned BPF:\\FileName')).out, /^\d+: array  name Name  flags 0x0\n\tkey 4B  value 4B  max_entries 2\n\tpinned BPF:\\FileName\n$/);
     assert.equal((await ebpf('map update pinned FileName key 1 0 0 0 value 0x2a 0 0 0')).code, 0);
     assert.equal((await ebpf('map lookup pinned FileName key 1 0 0 0')).out, 'key: 01 00 00 00  value: 2a 00 00 00\n');
+  });
+
+  test('--json on every show prints JSON', async () => {
+    for (const line of ['show programs', 'show programs id=5', 'show maps', 'show links', 'show pins', 'show processes', 'prog show', 'map show', 'link show', 'service status']) {
+      const r = await ebpf(line, true);
+      assert.equal(r.code, 0, `${line}: ${r.err}`);
+      assert.doesNotThrow(() => JSON.parse(r.out), `${line} --json: ${r.out}`);
+    }
+    const programs = JSON.parse((await ebpf('show programs', true)).out) as { name: string; pinnedPaths: string[] }[];
+    assert.deepEqual(programs.map((p) => [p.name, p.pinnedPaths]), [['TraceConnections', ['BPF:\\mypinpath\\bind']]]);
   });
 
   test('show processes lists the processes connected to the service', async () => {
