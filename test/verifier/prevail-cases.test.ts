@@ -42,11 +42,11 @@ test('our verdicts on PREVAIL\'s cases: every disagreement is listed and explain
   const key = (d: { file: string; test: string; expected: string; got: string }) => `${d.file} | ${d.test} | expected ${d.expected}, got ${d.got}`;
   assert.deepEqual(disagreements.map(key), listed.map(key), 'the disagreements changed: update test/verifier/prevail/disagreements.json with a reason for each');
   for (const d of listed) assert.ok(d.reason.length > 20, `${key(d)} needs a reason`);
-  // A missed reject is a hole, unless PREVAIL's expected message is about its own harness or its own
-  // imprecision on a program its case says is safe, never about the program's safety.
+  // A missed reject is a hole, unless PREVAIL's expected message is about its own imprecision on a program
+  // its case says is safe, never about the program's safety. (Its `observe` harness checks run here too.)
   const missed = listed.filter((x) => x.expected === 'reject');
-  for (const d of missed) assert.match(d.reason, /^(harness: the case tests PREVAIL's `observe`|ours is more precise: .*PREVAIL's own comment says)/, `${key(d)}: a missed reject`);
-  assert.ok(missed.length <= 4, `${missed.length} missed rejects`);
+  for (const d of missed) assert.match(d.reason, /^ours is more precise: .*PREVAIL's own comment says/, `${key(d)}: a missed reject`);
+  assert.ok(missed.length <= 2, `${missed.length} missed rejects`);
   assert.ok(agree >= Math.ceil(0.95 * cases.length), `agreement ${agree} of ${cases.length} is below 95%`);
-  assert.ok(agree >= 762, `agreement dropped to ${agree}`);
+  assert.ok(agree >= 764, `agreement dropped to ${agree}`);
 });

@@ -16,6 +16,17 @@ export interface Fact {
   readonly value: string;
 }
 
+/**
+ * One of PREVAIL's harness assertions on its own invariant (`observe:`): at a label (`exit` or a pc), before
+ * or after it, the constraints are consistent with the invariant there, or entailed by it.
+ */
+export interface Observation {
+  readonly at: 'exit' | number;
+  readonly point: 'pre' | 'post';
+  readonly mode: 'consistent' | 'entailed';
+  readonly constraints: readonly Fact[];
+}
+
 /** One PREVAIL test case. */
 export interface PrevailCase {
   readonly file: string;
@@ -31,6 +42,8 @@ export interface PrevailCase {
   /** PREVAIL's diagnostics; a non-empty list means the program must be rejected. */
   readonly messages: readonly string[];
   readonly mustReject: boolean;
+  /** The case's well-formed `observe:` entries (malformed ones are PREVAIL's harness tests of its parser). */
+  readonly observations: readonly Observation[];
   /** Set when the program uses something eBPF cannot encode (PREVAIL-internal forms such as `&!=`). */
   readonly unrepresentable?: string;
 }
@@ -51,7 +64,7 @@ export function loadPrevailCases(directory = join(sharedData, 'prevail-yaml')): 
   const out: PrevailCase[] = [];
   for (const file of readdirSync(directory).filter((f) => f.endsWith('.yaml') && f !== 'test-schema.yaml').sort()) {
     for (const document of parseAllDocuments(readFileSync(join(directory, file), 'utf8'))) {
-      const data = document.toJS() as { 'test-case'?: string; options?: string[]; pre?: string[]; code?: Record<string, string>; messages?: string[] } | null;
+      const data = document.toJS() as { 'test-case'?: string; options?: string[]; pre?: string[]; code?: Record<string, string>; messages?: string[]; observe?: unknown } | null;
       if (!data || !data['test-case']) continue;
       const source = Object.entries(data.code ?? {}).map(([label, body]) => `${label}:\n${body}`).join('\n');
       let instructions: Instruction[] = [];
@@ -77,9 +90,23 @@ export function loadPrevailCases(directory = join(sharedData, 'prevail-yaml')): 
         assumes,
         messages,
         mustReject: messages.length > 0,
+        observations: observationsOf(data.observe),
         ...(unrepresentable ? { unrepresentable } : {}),
       });
     }
+  }
+  return out;
+}
+
+/** The well-formed entries of a case's `observe:` list. */
+function observationsOf(list: unknown): Observation[] {
+  if (!Array.isArray(list)) return [];
+  const out: Observation[] = [];
+  for (const item of list as { at?: unknown; point?: unknown; mode?: unknown; constraints?: unknown }[]) {
+    if (!item || typeof item !== 'object' || !Array.isArray(item.constraints) || !item.constraints.every((c) => typeof c === 'string')) continue;
+    const at = item.at === 'exit' ? 'exit' : typeof item.at === 'number' && item.at >= 0 ? item.at : /^\d+$/.test(String(item.at)) ? Number(item.at) : undefined;
+    if (at === undefined) continue;
+    out.push({ at, point: item.point === 'pre' ? 'pre' : 'post', mode: item.mode === 'entailed' ? 'entailed' : 'consistent', constraints: (item.constraints as string[]).map(parseFact) });
   }
   return out;
 }

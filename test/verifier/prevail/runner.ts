@@ -6,7 +6,7 @@ import { windowsPlatform, type ProgramTypeSpec } from '../../../src/platform/ind
 import { analyse, type EntryRegister, type EntryState, type MapDescriptor } from '../../../src/verifier/analysis.ts';
 import type { EntryVariable } from '../../../src/verifier/entry.ts';
 import type { Instruction } from '../../../src/isa/instruction.ts';
-import type { Fact, PrevailCase } from './cases.ts';
+import { parseFact, type Fact, type Observation, type PrevailCase } from './cases.ts';
 
 /** The context PREVAIL's test platform gives: 32-bit data and data_end pointers at 0 and 4, then scalars. */
 export const PREVAIL_TEST_CONTEXT: ProgramTypeSpec = {
@@ -177,6 +177,72 @@ export function runCase(c: PrevailCase): { rejected: boolean; detail: string } {
     // PREVAIL's test platform, like Linux, has LD_ABS/LD_IND.
     legacyPacketAccess: true,
     deadBranchesAreErrors: true,
+    ...(c.observations.length > 0 ? { recordStates: true } : {}),
   });
-  return { rejected: !result.ok, detail: result.errors[0] ? `${result.errors[0].pc}: ${result.errors[0].message}` : 'accepted' };
+  if (result.errors[0]) return { rejected: true, detail: `${result.errors[0].pc}: ${result.errors[0].message}` };
+  const instructions = c.instructions;
+  for (const o of c.observations) {
+    // `exit` is the main program's exit (the state before an exit instruction is the state after it).
+    const pcs = o.at === 'exit' ? instructions.map((insn, pc) => (insn.opcode === 0x95 ? pc : -1)).filter((pc) => pc >= 0) : [o.point === 'pre' ? o.at : o.at + 1];
+    const states = pcs.map((pc) => result.states?.[pc]).filter((x) => x !== undefined);
+    const failed = observationFails(o, states.map((lines) => lines.map(parseLine)));
+    if (failed) return { rejected: true, detail: `${o.at}: observation ${o.mode} failed at ${o.point}: ${failed}` };
+  }
+  return { rejected: false, detail: 'accepted' };
+}
+
+/** A printed state line (`r0.svalue=[0, 5]`) as a fact; relations (`a-b<=c`) are not facts of one variable. */
+function parseLine(line: string): Fact | undefined {
+  return /^[^=<]+(=| in )/.test(line) && !line.includes('<=') ? parseFact(line) : undefined;
+}
+
+const variable = (f: Fact) => `${f.subject}${f.property ? `.${f.property}` : ''}`;
+
+/**
+ * PREVAIL's observation check, on our printed invariant: `consistent` fails when the constraints contradict
+ * each other or a fact of ours on the same variable; `entailed` fails unless every fact of ours about a
+ * subject the constraints mention is implied by them (the invariant projected on what is observed). The
+ * reason, or undefined when it holds (at some state, for a label reached by several).
+ */
+function observationFails(o: Observation, states: (Fact | undefined)[][]): string | undefined {
+  const observed = new Map<string, { type?: string; range?: [bigint, bigint] }>();
+  for (const f of o.constraints) {
+    const v = variable(f);
+    const known = observed.get(v) ?? {};
+    const r = f.relation === '=' ? range(f.value) : undefined;
+    if (r) {
+      const lo = known.range && known.range[0] > r[0] ? known.range[0] : r[0];
+      const hi = known.range && known.range[1] < r[1] ? known.range[1] : r[1];
+      if (lo > hi) return `the constraints on ${v} contradict each other`;
+      known.range = [lo, hi];
+    } else {
+      if (known.type !== undefined && known.type !== f.value) return `the constraints on ${v} contradict each other`;
+      known.type = f.value;
+    }
+    observed.set(v, known);
+  }
+  if (states.length === 0) return 'the label is never reached';
+  const reasons: string[] = [];
+  for (const facts of states) {
+    let reason: string | undefined;
+    for (const f of facts) {
+      if (!f) continue;
+      const v = variable(f);
+      const seen = observed.get(v);
+      const r = f.relation === '=' ? range(f.value) : undefined;
+      if (o.mode === 'consistent') {
+        if (!seen) continue;
+        if (r && seen.range && (seen.range[1] < r[0] || seen.range[0] > r[1])) reason = `${v} is ${f.value} here`;
+        if (!r && seen.type !== undefined && seen.type !== f.value) reason = `${v} is ${f.value} here`;
+      } else {
+        if (!o.constraints.some((c) => c.subject === f.subject)) continue;
+        const implied = r ? seen?.range !== undefined && seen.range[0] >= r[0] && seen.range[1] <= r[1] : seen?.type === f.value;
+        if (!implied) reason = `${v}=${f.value} here is not implied`;
+      }
+      if (reason) break;
+    }
+    if (!reason) return undefined;
+    reasons.push(reason);
+  }
+  return reasons[0];
 }
