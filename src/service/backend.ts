@@ -32,6 +32,8 @@ export interface BackendLoadOptions {
   readonly name?: string;
   /** Maps of the object (by name) to replace with existing maps, as libbpf reuses pinned maps. */
   readonly reuseMaps?: ReadonlyMap<string, number>;
+  /** LIBBPF_PIN_BY_NAME maps: the id of the map pinned under the map's name, when there is one. */
+  readonly pinnedMap?: (name: string) => number | undefined;
 }
 
 /** The runtime behind the service. Errors are ApiErrors (codes OPEN_FAILED, LOAD_FAILED, NOT_FOUND, ...). */

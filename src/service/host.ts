@@ -9,6 +9,7 @@ import { constants } from 'node:os';
 import { basename } from 'node:path';
 import type { ApiCallName, ApiCalls, LinkInfo, LoadResult, MapInfo, PinInfo, ProcessInfo, ProgramInfo, ServiceEvent } from '../client/api.ts';
 import { ApiError } from '../client/api.ts';
+import { openObject } from '../object/index.ts';
 import { canonicalPinPath, comparePinPaths, isUnderPinDirectory, PinPathError } from '../runtime/pin-path.ts';
 import type { RuntimeBackend } from './backend.ts';
 import { HookDispatcher, parseHookEvent } from './hooks.ts';
@@ -60,6 +61,18 @@ export interface LoadInfo {
   readonly programIds: number[];
   readonly mapIds: number[];
 }
+
+/** Names of the maps an object file pins by name (LIBBPF_PIN_BY_NAME); none for a native module. */
+function pinnedByName(bytes: Uint8Array, name: string): string[] {
+  if (bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d) return [];
+  try {
+    return openObject(bytes, { name }).maps.filter((m) => m.pinning === LIBBPF_PIN_BY_NAME).map((m) => m.name);
+  } catch {
+    return []; // the load itself reports what is wrong with the file
+  }
+}
+
+const LIBBPF_PIN_BY_NAME = 1;
 
 /** The running service's state and API. */
 export class ServiceHost {
@@ -355,12 +368,29 @@ export class ServiceHost {
       const code = (error as NodeJS.ErrnoException).code ?? '';
       throw new ApiError('OPEN_FAILED', `${fileName}: ${(error as Error).message}`, { errno: (constants.errno as Record<string, number>)[code] ?? 22 });
     }
-    const loaded = await this.runtime.loadObject(bytes, { name: basename(path), ...(type === undefined ? {} : { type }), execution });
+    // LIBBPF_PIN_BY_NAME maps (spec §6.4): reuse the map pinned at BPF:\<name>, or pin the new one there.
+    const byName = pinnedByName(bytes, basename(path)).map((name) => [name, this.pinPath(name)] as const);
+    const pinnedMap = (name: string) => {
+      const pin = this.pins.get(byName.find(([n]) => n === name)?.[1] ?? '');
+      return pin?.kind === 'map' ? pin.id : undefined;
+    };
+    const loaded = await this.runtime.loadObject(bytes, { name: basename(path), ...(type === undefined ? {} : { type }), execution, ...(byName.length > 0 ? { pinnedMap } : {}) });
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const record: LoadRecord = { path, fileName, bytes, sha256, type, execution, programIds: new Set(loaded.programIds), mapIds: loaded.mapIds };
     const pinnedPaths: string[] = [];
     const linkIds: number[] = [];
+    const mapPins: string[] = [];
     try {
+      const maps = this.runtime.maps().filter((m) => loaded.mapIds.includes(m.id));
+      for (const [name, mapPath] of byName) {
+        const mapId = maps.find((m) => m.name === name)?.id;
+        const pin = this.pins.get(mapPath);
+        if (mapId === undefined || (pin?.kind === 'map' && pin.id === mapId)) continue;
+        if (pin) throw new ApiError('PIN_FAILED', `could not pin map ${name} to ${mapPath}: a ${pin.kind} is pinned there`, { errno: EEXIST, detail: mapPath });
+        this.runtime.retain(mapId);
+        this.addPin(mapPath, 'map', mapId);
+        mapPins.push(mapPath);
+      }
       const programs = loaded.programIds.map((id) => this.runtime.programs().find((x) => x.id === id)!);
       const first = programs[0];
       if (!first) throw new ApiError('LOAD_FAILED', `${fileName} holds no program`, { errno: 22, detail: '' });
@@ -384,6 +414,7 @@ export class ServiceHost {
         pinnedPaths.push(path);
       }
     } catch (error) {
+      for (const mapPath of mapPins) this.removePin(mapPath);
       for (const id of linkIds) this.detachLink(id);
       for (const id of loaded.programIds) this.loads.delete(id);
       for (const id of [...loaded.programIds, ...loaded.mapIds]) this.runtime.release(id);

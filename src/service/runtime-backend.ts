@@ -36,6 +36,7 @@ export async function createRuntimeBackend(runtime: Runtime = new Runtime()): Pr
           ...(options.name === undefined ? {} : { name: options.name }),
           ...(options.type === undefined ? {} : { programType: options.type }),
           ...(options.reuseMaps ? { reuseMaps: options.reuseMaps } : {}),
+          ...(options.pinnedMap ? { pinnedMap: options.pinnedMap } : {}),
         });
       } catch (error) {
         throw apiErrorOf(error, source);

@@ -32,7 +32,7 @@ export class MemoryBackend implements RuntimeBackend {
       throw new ApiError('LOAD_FAILED', (error as Error).message, { errno: 22, detail: (error as Error).message });
     }
     const mapIds = object.maps.map((spec) => {
-      const reuse = options.reuseMaps?.get(spec.name);
+      const reuse = options.reuseMaps?.get(spec.name) ?? (spec.pinning === 1 ? options.pinnedMap?.(spec.name) : undefined);
       if (reuse !== undefined) {
         this.retain(reuse);
         return reuse;
