@@ -292,6 +292,7 @@ export class ServiceHost {
     this.pins.delete(path);
     this.emit({ type: 'unpinned', path, kind: pin.kind, id: pin.id });
     this.runtime.release(pin.id);
+    if (pin.kind === 'map' && !this.runtime.maps().some((m) => m.id === pin.id)) this.emit({ type: 'map-deleted', mapId: pin.id });
   }
 
   /** Pins as stored (for persistence), sorted by path. */

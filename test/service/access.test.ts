@@ -160,7 +160,7 @@ describe('the event stream', () => {
     await new Promise((r) => setTimeout(r, 50));
     stop();
     await api.close();
-    assert.deepEqual(events, ['map-created', 'pinned BPF:\\counts', 'map-updated', 'unpinned BPF:\\counts', 'trace']);
+    assert.deepEqual(events, ['map-created', 'pinned BPF:\\counts', 'map-updated', 'unpinned BPF:\\counts', 'map-deleted', 'trace']);
   });
 });
 

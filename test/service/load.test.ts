@@ -50,10 +50,20 @@ describe('test runs of the canonical example under load', () => {
       const request = { id, dataIn: Buffer.from('node.exe', 'utf16le').toString('hex'), contextIn: ctx.toString('hex') };
       const result = await driveService(home, 8, 3, (c) => c.call('programs.testRun', request));
       const entry = await api.call('maps.lookup', { id: loaded.mapIds[0]!, key: Buffer.from(new Uint32Array([4242]).buffer).toString('hex') });
-      await api.close();
       assert.equal(result.failed, 0);
       assert.ok(result.ok > 0);
       assert.deepEqual(entry?.decodedValue, { id: 4242, name: 'node.exe', count: result.ok });
+
+      // A run of a million repeats goes in slices: a call made after it starts is answered before it ends.
+      const order: string[] = [];
+      const client = socketApi({ EBPF_HOME: home });
+      const long = client.call('programs.testRun', { ...request, repeat: 1_000_000 }).then(() => order.push('million runs'));
+      await new Promise((r) => setTimeout(r, 20));
+      await client.call('status', {}).then(() => order.push('status'));
+      await long;
+      await client.close();
+      assert.deepEqual(order, ['status', 'million runs']);
+      await api.close();
     } finally {
       await service.stop();
       removeHome(home);
