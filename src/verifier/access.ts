@@ -21,7 +21,7 @@ export function describe(v: Value): string {
   switch (v.kind) {
     case 'uninit': return 'nothing (uninitialized)';
     case 'scalar': return v.n.constantValue !== undefined ? `the number ${v.n}` : 'a number';
-    case 'mem_or_null': return `a map value that may be null (result of ${v.helper} at pc ${v.origin})`;
+    case 'mem_or_null': return `${v.inner !== undefined ? 'an inner map' : 'a map value'} that may be null (result of ${v.helper} at pc ${v.origin})`;
     case 'mem': return 'a map value pointer';
     case 'packet': return v.end ? 'the data_end pointer' : 'a packet pointer';
     case 'map': return 'a map';

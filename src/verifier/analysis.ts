@@ -83,8 +83,15 @@ export function analyse(instructions: readonly Instruction[], type: ProgramTypeS
   if (structural.length > 0) return { ok: false, errors: structural.map((i) => ({ pc: i.pc, message: i.message })), instructionsExplored: 0 };
   const shape = programShape(instructions);
   const maxPacket = options.maxPacket ?? 65535;
+  // Inner map templates get indexes after the object's maps, so that a map taken out of a map of maps is a map.
+  const all = [...maps];
+  const innerOf = new Map<number, number>();
+  for (let i = 0; i < all.length; i++) {
+    const inner = all[i]!.inner;
+    if (inner) innerOf.set(i, all.push(inner) - 1);
+  }
   const p: Program = {
-    insns: instructions, shape, type, platform, maps, maxPacket,
+    insns: instructions, shape, type, platform, maps: all, objectMaps: maps.length, innerOf, maxPacket,
     allowDivisionByZero: options.allowDivisionByZero ?? true,
     bigEndian: options.bigEndian ?? false,
     assumes: new Set(options.assumes ?? []),

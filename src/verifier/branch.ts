@@ -81,7 +81,8 @@ function compareOnce(state: State, cond: JumpCond, is64: boolean, dst: number, s
 function resolveNull(s: State, id: number, isNull: boolean): void {
   const resolve = (v: Value): Value | undefined => {
     if (v.kind !== 'mem_or_null' || v.id !== id) return undefined;
-    return isNull ? scalar(C(0)) : { kind: 'mem', map: v.map, size: v.size, off: C(0) };
+    if (isNull) return scalar(C(0));
+    return v.inner !== undefined ? { kind: 'map', map: v.inner } : { kind: 'mem', map: v.map, size: v.size, off: C(0) };
   };
   s.regs.forEach((v, r) => {
     const now = resolve(v);

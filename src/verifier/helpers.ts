@@ -84,7 +84,10 @@ export function callHelper(p: Program, pc: number, state: State, id: number): vo
   if (helper.reallocatesPacket) forgetPacket(state, p.maxPacket);
   if (helper.returns === 'map_value_or_null') {
     if (map === undefined) fail(`${name} returns a map value but takes no map`);
-    const value: Value = { kind: 'mem_or_null', map: map!, size: p.maps[map!]!.valueSize, id: state.nextId++, origin: pc, helper: name };
+    const inner = p.platform.mapTypeById(p.maps[map!]!.type)?.isMapOfMaps ? p.innerOf.get(map!) : undefined;
+    if (p.platform.mapTypeById(p.maps[map!]!.type)?.isMapOfMaps && inner === undefined) fail(`${name}: map ${map} is a map of maps without an inner map template`);
+    // A map of maps holds maps: the value found is an inner map (once compared with 0), not memory.
+    const value: Value = { kind: 'mem_or_null', map: map!, size: inner === undefined ? p.maps[map!]!.valueSize : 0, id: state.nextId++, origin: pc, helper: name, ...(inner !== undefined ? { inner } : {}) };
     state.set(0, value);
   } else state.set(0, scalar(Scalar.unknown()));
 }

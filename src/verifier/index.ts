@@ -7,7 +7,7 @@ import { instructionStarts } from '../isa/disassemble.ts';
 import type { Instruction } from '../isa/instruction.ts';
 import { lookupForm } from '../isa/opcodes.ts';
 import { windowsPlatform, type Platform, type ProgramTypeSpec } from '../platform/index.ts';
-import type { ObjectSpec, ProgramLineInfo, ProgramSpec } from '../object/index.ts';
+import type { MapSpec, ObjectSpec, ProgramLineInfo, ProgramSpec } from '../object/index.ts';
 import { analyse, type MapDescriptor, type VerificationResult } from './analysis.ts';
 
 export type { MapDescriptor, VerificationError, VerificationResult } from './analysis.ts';
@@ -78,7 +78,8 @@ export function programTypeFor(program: ProgramSpec, options: VerifyOptions = {}
 
 /** The map descriptors the analysis checks map references against, in the object's map order. */
 export function mapDescriptors(object: ObjectSpec): MapDescriptor[] {
-  return object.maps.map((m) => ({ type: m.type, keySize: m.keySize, valueSize: m.valueSize }));
+  const describe = (m: MapSpec): MapDescriptor => ({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, ...(m.innerMap ? { inner: describe(m.innerMap) } : {}) });
+  return object.maps.map(describe);
 }
 
 /** The line info entry covering `pc` (the last one at or before it). */

@@ -20,8 +20,11 @@ export type Value =
   | { readonly kind: 'map'; readonly map: number }
   /** A map value (or a shared region) of `size` bytes. */
   | { readonly kind: 'mem'; readonly map: number; readonly size: number; readonly off: Scalar }
-  /** A map value that may be null: all registers with the same id become non-null together. */
-  | { readonly kind: 'mem_or_null'; readonly map: number; readonly size: number; readonly id: number; readonly origin: number; readonly helper: string }
+  /**
+   * A map value that may be null: all registers with the same id become non-null together. With `inner`,
+   * the lookup was in a map of maps: non-null, it is that inner map (an index of the analysis' maps).
+   */
+  | { readonly kind: 'mem_or_null'; readonly map: number; readonly size: number; readonly id: number; readonly origin: number; readonly helper: string; readonly inner?: number }
   /** Different types on different paths that met here: unusable. */
   | { readonly kind: 'mixed'; readonly kinds: readonly string[] };
 
@@ -261,6 +264,7 @@ function valueJoin(a: Value, b: Value, fresh: (key: string) => number, threshold
       }
       case 'mem_or_null': {
         const o = b as typeof a;
+        if (a.inner !== o.inner) break;
         const id = a.id === o.id ? a.id : fresh(`${a.id}|${o.id}`);
         return { ...a, map: a.map === o.map ? a.map : -1, size: Math.min(a.size, o.size), id };
       }
@@ -272,7 +276,7 @@ function valueJoin(a: Value, b: Value, fresh: (key: string) => number, threshold
   if ((a.kind === 'mem' && b.kind === 'mem_or_null') || (a.kind === 'mem_or_null' && b.kind === 'mem')) {
     const m = a.kind === 'mem_or_null' ? a : (b as Extract<Value, { kind: 'mem_or_null' }>);
     const other = a.kind === 'mem' ? a : (b as Extract<Value, { kind: 'mem' }>);
-    if (other.off.constantValue === 0n) return { ...m, size: Math.min(m.size, other.size), id: fresh(`${a.kind === 'mem' ? 'v' : m.id}|${b.kind === 'mem' ? 'v' : m.id}`) };
+    if (other.off.constantValue === 0n && m.inner === undefined) return { ...m, size: Math.min(m.size, other.size), id: fresh(`${a.kind === 'mem' ? 'v' : m.id}|${b.kind === 'mem' ? 'v' : m.id}`) };
   }
   return { kind: 'mixed', kinds: [...new Set([...kindsOf(a), ...kindsOf(b)])].sort() };
 }
@@ -293,8 +297,8 @@ function valueLeq(a: Value, b: Value, ids: Map<number, string>): boolean {
     case 'map': return a.kind === 'map' && a.map === b.map;
     case 'mem': return a.kind === 'mem' && a.size >= b.size && (b.map === -1 || a.map === b.map) && a.off.leq(b.off);
     case 'mem_or_null':
-      if (a.kind === 'mem_or_null') return a.size >= b.size && (b.map === -1 || a.map === b.map) && mapId(b.id, String(a.id));
-      if (a.kind === 'mem') return a.size >= b.size && (b.map === -1 || a.map === b.map) && a.off.constantValue === 0n && mapId(b.id, 'non-null');
+      if (a.kind === 'mem_or_null') return a.inner === b.inner && a.size >= b.size && (b.map === -1 || a.map === b.map) && mapId(b.id, String(a.id));
+      if (a.kind === 'mem') return b.inner === undefined && a.size >= b.size && (b.map === -1 || a.map === b.map) && a.off.constantValue === 0n && mapId(b.id, 'non-null');
       return false;
   }
 }

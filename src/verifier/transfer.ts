@@ -18,6 +18,8 @@ export interface MapDescriptor {
   readonly type: number;
   readonly keySize: number;
   readonly valueSize: number;
+  /** For a map of maps: the template every inner map matches. */
+  readonly inner?: MapDescriptor;
 }
 
 /** Everything fixed while one program is analysed. */
@@ -26,7 +28,12 @@ export interface Program {
   readonly shape: ProgramShape;
   readonly type: ProgramTypeSpec;
   readonly platform: Platform;
+  /** The object's maps, then the inner map templates of its maps of maps (which no lddw can name). */
   readonly maps: readonly MapDescriptor[];
+  /** How many of `maps` are the object's own. */
+  readonly objectMaps: number;
+  /** For a map of maps: the index in `maps` of its inner template. */
+  readonly innerOf: ReadonlyMap<number, number>;
   readonly allowDivisionByZero: boolean;
   readonly bigEndian: boolean;
   readonly maxPacket: number;
@@ -183,7 +190,7 @@ function legacyPacketLoad(p: Program, state: State, insn: Instruction, size: num
 
 /** The index of an existing map referenced by an lddw. */
 function mapOf(p: Program, index: number): number {
-  if (!p.maps[index]) fail(`lddw refers to map ${index}, but the program has ${p.maps.length} map${p.maps.length === 1 ? '' : 's'}`);
+  if (index < 0 || index >= p.objectMaps) fail(`lddw refers to map ${index}, but the program has ${p.objectMaps} map${p.objectMaps === 1 ? '' : 's'}`);
   return index;
 }
 

@@ -139,7 +139,7 @@ for (const execution of ['jit', 'interpret'] as const) {
     assert.deepEqual([...t.runtime.lookup(programs, u32(1))!], [...u32(t.program('Callee'))], 'user-side reads give the program id');
   });
 
-  test(`${execution}: array_of_maps: a program reaches the inner maps its object put in the outer one`, { todo: 'waiting for the verifier core to type map-of-maps lookups as maps (today: "bpf_map_lookup_elem: r1 must be a map")' }, async () => {
+  test(`${execution}: array_of_maps: a program reaches the inner maps its object put in the outer one`, async () => {
     const t = await load('map_array_of_maps.c', { execution });
     assert.equal(t.run('AddToInner', { contextIn: sample({ u32: 1, a: 5 }) }).returnValue, 5n);
     assert.equal(t.run('AddToInner', { contextIn: sample({ u32: 1, a: 2 }) }).returnValue, 7n);
@@ -147,7 +147,7 @@ for (const execution of ['jit', 'interpret'] as const) {
     assert.equal(readU64(t.runtime.lookup(t.map('first'), u32(0))!), 0n);
   });
 
-  test(`${execution}: hash_of_maps: a program counts into the inner map a user stored`, { todo: 'waiting for the verifier core to type map-of-maps lookups as maps (today: "bpf_map_lookup_elem: r1 must be a map")' }, async () => {
+  test(`${execution}: hash_of_maps: a program counts into the inner map a user stored`, async () => {
     const t = await load('map_hash_of_maps.c', { execution });
     t.runtime.update(t.map('tenants'), u32(4242), u32(t.map('tenant_a')), 0);
     assert.equal(signed(t.run('CountForTenant', { contextIn: sample({ u32: 4242, a: 80 }) }).returnValue), 0);

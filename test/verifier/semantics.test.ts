@@ -178,3 +178,20 @@ test('an unsigned comparison of two numbers of unknown sign is kept as a relatio
   accepted(program.join('\n'));
   rejectedAt(program.join('\n').replace('if r6 < r7', 'if r6 s< r7'), 5, /r5 is read before it is written/);
 });
+
+test('a lookup in a map of maps gives an inner map (after a null check), used as its template says', () => {
+  const type = (f: (m: (typeof windowsPlatform.mapTypes)[number]) => boolean) => windowsPlatform.mapTypes.find(f)!.id;
+  const inner: MapDescriptor = { type: type((m) => m.isArray && !m.perCpu && m.valueKind === 'data'), keySize: 4, valueSize: 8 };
+  const outer: MapDescriptor = { type: type((m) => m.isMapOfMaps && m.isArray), keySize: 4, valueSize: 4, inner };
+  const run = (source: string, maps: MapDescriptor[] = [outer]) => analyse(assembleVerifierSyntax(source), bind, windowsPlatform, maps);
+  const key = ['r1 = 0', '*(u32 *)(r10 - 4) = r1', 'r2 = r10', 'r2 += -4'];
+  const outerLookup = [...key, 'r1 = map_fd 1', 'call 1', 'if r0 == 0 goto <out>'];
+  const out = ['<out>:', 'r0 = 0', 'exit'];
+  assert.deepEqual(run([...outerLookup, 'r1 = r0', ...key.slice(2), 'call 1', 'if r0 == 0 goto <out>', 'r1 = *(u64 *)(r0 + 0)', ...out].join('\n')).errors, []);
+  assert.match(run([...outerLookup, 'r1 = r0', ...key.slice(2), 'call 1', 'if r0 == 0 goto <out>', 'r1 = *(u64 *)(r0 + 4)', ...out].join('\n')).errors[0]!.message, /outside its 8 bytes/);
+  assert.match(run([...outerLookup, 'r1 = *(u32 *)(r0 + 0)', ...out].join('\n')).errors[0]!.message, /cannot read through r0, which holds a map/);
+  assert.match(run([...key, 'r1 = map_fd 1', 'call 1', 'r1 = r0', ...key.slice(2), 'call 1', ...out].join('\n')).errors[0]!.message, /must be a map, but it holds an inner map that may be null/);
+  assert.match(run([...outerLookup, ...out].join('\n'), [{ ...outer, inner: undefined }]).errors[0]!.message, /map 0 is a map of maps without an inner map template/);
+  // Inner templates cannot be named by an lddw: only the object's maps can.
+  assert.match(run('r1 = map_fd 2\nr0 = 0\nexit').errors[0]!.message, /lddw refers to map 1, but the program has 1 map/);
+});
