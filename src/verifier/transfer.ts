@@ -342,6 +342,13 @@ function alu(p: Program, state: State, insn: Instruction, op: AluOp, is64: boole
   const [lo, hi] = op === 'add' ? [n.smin, n.smax] : [-n.smax, -n.smin];
   const moved = op === 'add' ? off.add(n) : off.sub(n);
   state.regs[dst] = withOffset(current, moved);
+  if (op === 'add' && y !== undefined && off.constantValue !== undefined && off.smin > -(1n << 52n) && off.smin < 1n << 52n && noOverflow(n, off.smin, off.smax)) {
+    // A pointer at a known offset plus a number in a register: the offset is that number plus a constant,
+    // which keeps what is known of the number (say, that it is below the packet's size).
+    state.zone.assignOffset(x, y, Number(off.smin), Number(off.smin));
+    meetBounds(state.zone, x, moved);
+    return;
+  }
   if (noOverflow(off, lo, hi) && hi - lo < 1n << 52n) {
     state.zone.assignOffset(x, x, Number(lo), Number(hi));
     meetBounds(state.zone, x, moved);

@@ -99,3 +99,12 @@ test('after bpf_xdp_adjust_head, packet pointers must be reloaded and checked ag
     'r1 = r6', 'r2 = 0', 'call 65536', 'r2 = *(u64 *)(r6 + 0)', 'r0 = *(u8 *)(r2 + 0)', 'exit', '<out>:', 'r0 = 1', 'exit'];
   rejectedAt(program.join('\n'), 10, /not proven to be inside the data/, xdp);
 });
+
+test('a loop over the packet\'s bytes, bounded by its length, reads each byte within the data', () => {
+  const loop = (exitTest: string) => ['r6 = *(u64 *)(r1 + 0)', 'r7 = *(u64 *)(r1 + 8)', 'r8 = r7', 'r8 -= r6', 'r3 = 0', '<loop>:', `${exitTest} goto <out>`,
+    'r4 = r6', 'r4 += r3', 'r5 = *(u8 *)(r4 + 0)', 'r3 += 1', 'goto <loop>', '<out>:', 'r0 = 1', 'exit'].join('\n');
+  const ok = verify(loop('if r3 >= r8'), xdp);
+  assert.deepEqual(ok.errors, []);
+  assert.ok(ok.loopBound! <= 65536, `bound ${ok.loopBound}`);
+  rejectedAt(loop('if r3 > r8'), 8, /packet read of 1 bytes at r4\+0 is not proven to be inside the data/, xdp);
+});
