@@ -45,7 +45,8 @@ export class MemoryBackend implements RuntimeBackend {
       const id = this.nextId++;
       this.programsById.set(id, {
         id, name: spec.name, section: spec.section, type: windowsPlatform.programTypeById(typeId ?? -1)?.name ?? 'unspec',
-        attachType: windowsPlatform.attachTypes.find((a) => a.id === section?.attachType)?.name ?? spec.section, mode: options.execution === 'interpret' ? 'INTERPRET' : 'JIT',
+        // As the runtime does: a forced type attaches by its default attach type, otherwise the section's.
+        attachType: windowsPlatform.attachTypeById(typeId !== section?.programType ? windowsPlatform.programTypeById(typeId ?? -1)?.defaultAttachType ?? -1 : section?.attachType ?? -1)?.name ?? spec.section, mode: options.execution === 'interpret' ? 'INTERPRET' : 'JIT',
         mapIds: [...new Set(spec.mapReferences.map((r) => mapIds[r.mapIndex]!))], runCount: 0, runTimeNs: 0, refs: 1,
       });
       return id;
