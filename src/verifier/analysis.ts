@@ -61,8 +61,13 @@ export interface AnalysisOptions {
    * for running PREVAIL's test cases; default false.
    */
   deadBranchesAreErrors?: boolean;
-  /** Require r0 to hold a number at the program's exit (default true; PREVAIL's test cases do not). */
+  /** Require r0 to hold a number at the program's exit (default true). */
   checkExitValue?: boolean;
+  /**
+   * Pcs of exits that only end the analysis, with nothing checked (a PREVAIL test case that ends without an
+   * exit instruction has one appended: PREVAIL checks nothing where such a program falls off its end).
+   */
+  harnessExits?: readonly number[];
   /** Check r0 at exit against the program type's return range (default true; PREVAIL's test cases have no range). */
   checkReturnRange?: boolean;
   /**
@@ -97,6 +102,7 @@ export function analyse(instructions: readonly Instruction[], type: ProgramTypeS
     assumes: new Set(options.assumes ?? []),
     checkReturnRange: options.checkReturnRange ?? true,
     checkExitValue: options.checkExitValue ?? true,
+    harnessExits: new Set(options.harnessExits ?? []),
     legacyPacketAccess: options.legacyPacketAccess ?? false,
   };
   const checkTermination = options.checkTermination ?? true;

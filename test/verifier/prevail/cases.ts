@@ -44,6 +44,10 @@ export interface PrevailCase {
   readonly mustReject: boolean;
   /** The case's well-formed `observe:` entries (malformed ones are PREVAIL's harness tests of its parser). */
   readonly observations: readonly Observation[];
+  /** The pc of the exit appended to a case that ends without one: PREVAIL checks nothing there. */
+  readonly harnessExit?: number;
+  /** PREVAIL's harness refuses the case before verifying it (a malformed `observe:` entry), with this message. */
+  readonly expectedException?: string;
   /** Set when the program uses something eBPF cannot encode (PREVAIL-internal forms such as `&!=`). */
   readonly unrepresentable?: string;
 }
@@ -64,17 +68,18 @@ export function loadPrevailCases(directory = join(sharedData, 'prevail-yaml')): 
   const out: PrevailCase[] = [];
   for (const file of readdirSync(directory).filter((f) => f.endsWith('.yaml') && f !== 'test-schema.yaml').sort()) {
     for (const document of parseAllDocuments(readFileSync(join(directory, file), 'utf8'))) {
-      const data = document.toJS() as { 'test-case'?: string; options?: string[]; pre?: string[]; code?: Record<string, string>; messages?: string[]; observe?: unknown } | null;
+      const data = document.toJS() as { 'test-case'?: string; options?: string[]; pre?: string[]; code?: Record<string, string>; messages?: string[]; observe?: unknown; 'expected-exception'?: string } | null;
       if (!data || !data['test-case']) continue;
       const source = Object.entries(data.code ?? {}).map(([label, body]) => `${label}:\n${body}`).join('\n');
       let instructions: Instruction[] = [];
       const assumes: number[] = [];
       let unrepresentable: string | undefined;
+      let harnessExit: number | undefined;
       try {
         instructions = assembleVerifierSyntax(source, { assumes });
         // PREVAIL's cases may end without `exit`: falling off the end is reaching its exit label.
         const last = instructions[instructions.length - 1];
-        if (!last || (last.opcode !== 0x95 && last.opcode !== 0x05)) instructions.push({ opcode: 0x95, dst: 0, src: 0, offset: 0, imm: 0 });
+        if (!last || (last.opcode !== 0x95 && last.opcode !== 0x05)) harnessExit = instructions.push({ opcode: 0x95, dst: 0, src: 0, offset: 0, imm: 0 }) - 1;
       } catch (error) {
         unrepresentable = (error as Error).message;
       }
@@ -91,6 +96,8 @@ export function loadPrevailCases(directory = join(sharedData, 'prevail-yaml')): 
         messages,
         mustReject: messages.length > 0,
         observations: observationsOf(data.observe),
+        ...(harnessExit !== undefined ? { harnessExit } : {}),
+        ...(data['expected-exception'] ? { expectedException: data['expected-exception'] } : {}),
         ...(unrepresentable ? { unrepresentable } : {}),
       });
     }

@@ -171,15 +171,15 @@ export function runCase(c: PrevailCase): { rejected: boolean; detail: string } {
     maxLoopIterations: 100_000,
     allowDivisionByZero: !c.options.includes('!allow_division_by_zero'),
     bigEndian: c.options.includes('big_endian'),
-    checkExitValue: false,
     // PREVAIL's test platform gives no program type a return range.
     checkReturnRange: false,
     // PREVAIL's test platform, like Linux, has LD_ABS/LD_IND.
     legacyPacketAccess: true,
     deadBranchesAreErrors: true,
+    ...(c.harnessExit !== undefined ? { harnessExits: [c.harnessExit] } : {}),
     ...(c.observations.length > 0 ? { recordStates: true } : {}),
   });
-  if (result.errors[0]) return { rejected: true, detail: `${result.errors[0].pc}: ${result.errors[0].message}` };
+  if (result.errors[0]) return { rejected: true, detail: `${result.errors[0].pc}: ${result.errors[0].message}${c.expectedException ? ` (PREVAIL's harness throws before verifying: ${c.expectedException})` : ''}` };
   const instructions = c.instructions;
   for (const o of c.observations) {
     // `exit` is the main program's exit (the state before an exit instruction is the state after it).
