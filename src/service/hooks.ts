@@ -142,7 +142,8 @@ function endpointOfSocketAddress(bytes: Uint8Array, original: Endpoint): Endpoin
 
 /** Runs programs for hook events against a service's links and runtime. */
 export class HookDispatcher {
-  constructor(private readonly runtime: RuntimeBackend, private readonly links: () => LinkInfo[]) {}
+  /** `ran` is told of every program run, so the service can announce the maps it may have changed. */
+  constructor(private readonly runtime: RuntimeBackend, private readonly links: () => LinkInfo[], private readonly ran: (programId: number) => void = () => {}) {}
 
   /** Links of an attach type in Windows order: compartment-specific (this compartment) before wildcard, then attach order. */
   private attached(attachType: string, compartment = DEFAULT_COMPARTMENT): LinkInfo[] {
@@ -151,7 +152,9 @@ export class HookDispatcher {
   }
 
   private async run(link: LinkInfo, contextIn: Uint8Array, dataIn: Uint8Array) {
-    return await this.runtime.testRun(link.programId, { contextIn, dataIn, repeat: 1 });
+    const result = await this.runtime.testRun(link.programId, { contextIn, dataIn, repeat: 1 });
+    this.ran(link.programId);
+    return result;
   }
 
   private programName(id: number): string {

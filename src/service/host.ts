@@ -91,7 +91,9 @@ export class ServiceHost {
 
   constructor(readonly runtime: RuntimeBackend, readonly describe: () => { pid: number; home: string; socketPath: string; httpPort: number; startedAt: string }) {
     this.events.setMaxListeners(0);
-    this.hooks = new HookDispatcher(runtime, () => this.linkList());
+    this.hooks = new HookDispatcher(runtime, () => this.linkList(), (programId) => {
+      for (const mapId of this.mapIdsOf(programId)) this.mapTouchedByRun(mapId);
+    });
     this.stopTrace = runtime.onTrace((programId, text) => {
       const line = { seq: ++this.traceSeq, programId, text };
       this.trace.push(line);
@@ -148,12 +150,10 @@ export class ServiceHost {
     },
     'hooks.event': async (p) => {
       const decision = await this.hooks.dispatch(parseHookEvent(p));
-      if (decision.programs > 0) for (const link of this.links.values()) for (const mapId of this.runtime.programs().find((x) => x.id === link.programId)?.mapIds ?? []) this.mapTouchedByRun(mapId);
       return decision;
     },
     'hooks.xdp': async (p) => {
       const r = await this.hooks.xdp(uint(p, 'interfaceIndex'), hexBytes(p, 'frame', 1 << 16));
-      if (r.programs > 0) for (const link of this.links.values()) if (link.attachType === 'xdp') for (const mapId of this.runtime.programs().find((x) => x.id === link.programId)?.mapIds ?? []) this.mapTouchedByRun(mapId);
       return { action: r.action, frame: toHex(r.frame), programs: r.programs };
     },
     'maps.list': () => this.mapList(),
