@@ -31,7 +31,9 @@ export async function createRuntimeBackend(runtime: Runtime = new Runtime()): Pr
   return {
     async loadObject(source, options) {
       try {
-        return await runtime.loadObject(source, {
+        // A `.wasm` file is a native module whatever its bytes are (its loader says what is wrong with it).
+        const load = typeof source !== 'string' && options.name?.endsWith('.wasm') ? runtime.loadNative.bind(runtime) : runtime.loadObject.bind(runtime);
+        return await load(source, {
           execution: options.execution,
           ...(options.name === undefined ? {} : { name: options.name }),
           ...(options.type === undefined ? {} : { programType: options.type }),
