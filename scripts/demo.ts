@@ -87,14 +87,15 @@ await ebpf(['show', 'verification', traceObject]);
 
 heading('2. Start the service and load the program: it is verified, JIT-compiled and attached to the bind hook');
 const status = await ebpf(['service', 'status'], { allowFailure: true, quiet: true });
-if (status.code === 0) {
-  process.stdout.write('The eBPF service is already running; the demo unloads the programs of its previous run.\n');
-  const listed = await ebpf(['show', 'programs', '--json'], { quiet: true });
-  for (const p of JSON.parse(listed.out || '[]') as { id: number; name: string }[]) {
-    if (p.name === 'TraceConnections' || p.name === 'BlockApp') await ebpf(['delete', 'program', String(p.id)], { quiet: true, allowFailure: true });
+if (status.code === 0) process.stdout.write('The eBPF service is already running.\n');
+else await ebpf(['service', 'start']);
+// A previous run's programs are still there (or came back: pinned programs survive restarts): start afresh.
+const listed = await ebpf(['show', 'programs', '--json'], { quiet: true });
+for (const p of JSON.parse(listed.out || '[]') as { id: number; name: string }[]) {
+  if (p.name === 'TraceConnections' || p.name === 'BlockApp') {
+    process.stdout.write(`Unloading ${p.name} (id ${p.id}) from a previous run of the demo.\n`);
+    await ebpf(['delete', 'program', String(p.id)], { quiet: true, allowFailure: true });
   }
-} else {
-  await ebpf(['service', 'start']);
 }
 await ebpf(['add', 'program', traceObject]);
 
