@@ -52,6 +52,8 @@ export interface RuntimeBackend {
   delete(mapId: number, key: Uint8Array): void;
   /** Up to `limit` entries in iteration order. */
   entries(mapId: number, limit: number): { key: Uint8Array; value: Uint8Array }[];
+  /** Ring buffer and perf event array records, consumed as a user-side reader does (oldest first; perf records with their CPU). */
+  consume?(mapId: number): { cpu?: number; record: Uint8Array }[];
   /** A key or value decoded through the map's BTF, or undefined when the map has none. */
   decode(mapId: number, part: 'key' | 'value', bytes: Uint8Array): unknown;
   testRun(programId: number, input: { dataIn: Uint8Array; contextIn: Uint8Array; repeat: number }): Promise<{ returnValue: bigint; durationNs: number; dataOut: Uint8Array; contextOut: Uint8Array }>;

@@ -6,6 +6,7 @@
 
 import { existsSync } from 'node:fs';
 import { ApiError } from '../client/api.ts';
+import { PerfEventArrayMap, RingBufferMap } from '../runtime/maps/index.ts';
 import { Runtime, RuntimeError } from '../runtime/runtime.ts';
 import type { RuntimeBackend } from './backend.ts';
 
@@ -53,6 +54,12 @@ export async function createRuntimeBackend(runtime: Runtime = new Runtime()): Pr
     update: (id, key, value, flags) => runtime.update(id, key, value, flags),
     delete: (id, key) => runtime.delete(id, key),
     entries: (id, limit) => runtime.entries(id, limit),
+    consume(id) {
+      const map = runtime.map(id);
+      if (map instanceof RingBufferMap) return map.consume().map((record) => ({ record }));
+      if (map instanceof PerfEventArrayMap) return map.consume();
+      throw new ApiError('NOT_SUPPORTED', `map ${id} (${map.name}) is not a ring buffer or perf event array: its entries are read, not consumed`);
+    },
     decode: (id, part, bytes) => runtime.decode(id, part, bytes),
     async testRun(programId, input) {
       try {

@@ -2,13 +2,15 @@
 // only each load's object path, so a map's types are found again through the object one of its programs
 // came from (opened once per file version and cached), matched by the map's name. Maps created through
 // the API, or whose programs are gone, have no layout: the page then shows the service's decoded value
-// (if any) and the bytes.
+// (if any) and the bytes. Ring buffers and perf event arrays have no value type: for them the named
+// structs of the object are offered, for the page to read records as one of them.
 
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ServiceHost } from '../service/host.ts';
-import { openObject, type ObjectSpec } from '../object/index.ts';
+import type { ObjectSpec } from '../object/index.ts';
 import { layoutOf, type Layout } from './layout.ts';
+import { openObjectOrModule } from './open.ts';
 
 /** Key and value layouts of one live map (each absent when BTF does not describe it). */
 export interface MapLayouts {
@@ -16,7 +18,12 @@ export interface MapLayouts {
   readonly value?: Layout;
   /** The object file the types came from. */
   readonly from?: string;
+  /** Ring buffers and perf event arrays: the object's named structs, to read records as. */
+  readonly recordTypes?: Layout[];
 }
+
+const STREAM_TYPES = new Set(['ringbuf', 'perf_event_array']);
+const RECORD_TYPES_LIMIT = 64;
 
 const CACHE_LIMIT = 32;
 
@@ -37,7 +44,7 @@ export class MapLayoutFinder {
     if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.object;
     let object: ObjectSpec | undefined;
     try {
-      object = openObject(new Uint8Array(readFileSync(path)), { name: basename(path) });
+      object = openObjectOrModule(new Uint8Array(readFileSync(path)), basename(path));
     } catch {
       object = undefined;
     }
@@ -57,6 +64,16 @@ export class MapLayoutFinder {
       const object = this.open(load.path);
       const spec = object?.maps.find((m) => m.name === map.name && m.keySize === map.keySize && m.valueSize === map.valueSize);
       if (!object?.btf || !spec) continue;
+      if (STREAM_TYPES.has(map.type)) {
+        const btf = object.btf;
+        const recordTypes: Layout[] = [];
+        btf.types.forEach((t, id) => {
+          if (t?.kind !== 'STRUCT' || t.name === '' || recordTypes.length >= RECORD_TYPES_LIMIT) return;
+          const layout = layoutOf(btf, id);
+          if (layout && layout.size > 0) recordTypes.push(layout);
+        });
+        return { recordTypes, from: load.fileName };
+      }
       const key = spec.keyTypeId !== undefined ? layoutOf(object.btf, spec.keyTypeId) : undefined;
       const value = spec.valueTypeId !== undefined ? layoutOf(object.btf, spec.valueTypeId) : undefined;
       return { ...(key ? { key } : {}), ...(value ? { value } : {}), from: load.fileName };

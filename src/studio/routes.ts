@@ -6,6 +6,8 @@
 //   GET  /studio/inspect?program=ID   inspect the object a loaded program came from
 //   POST /studio/load?name=F&...      store an uploaded object under $EBPF_HOME/uploads and load it
 //   GET  /studio/maps/ID/layout       BTF layouts of a live map's key and value
+//   GET  /studio/maps/ID/entries?since=V   a map's entries, or only what changed since version V (entries.ts)
+//   GET  /studio/maps/ID/records?after=N   a ring buffer's or perf event array's records after N (streams.ts)
 // Everything else (lists, map entries, attach, pin, test runs, events) is the service's own API.
 
 import { createHash } from 'node:crypto';
@@ -14,17 +16,50 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ApiError } from '../client/api.ts';
-import { openObject } from '../object/index.ts';
 import { windowsPlatform } from '../platform/index.ts';
 import type { ServiceHost } from '../service/host.ts';
 import { studioPage } from './bundle.ts';
+import { MapSnapshots } from './entries.ts';
 import { inspectObject } from './inspect.ts';
 import { MapLayoutFinder } from './map-layouts.ts';
+import { isNativeModule, openObjectOrModule } from './open.ts';
+import { RecordStreams } from './streams.ts';
 
 /** Largest object file the page may send. */
 export const MAX_OBJECT_BYTES = 64 << 20;
+/** Most entries one listing returns (as maps.entries). */
+const MAX_ENTRIES = 1_000_000;
 
-const finders = new WeakMap<ServiceHost, MapLayoutFinder>();
+/** What the Studio keeps per service: the maps' layouts, the snapshots of followed maps, the record streams. */
+interface StudioState {
+  readonly finder: MapLayoutFinder;
+  readonly snapshots: MapSnapshots;
+  readonly streams: RecordStreams;
+}
+const states = new WeakMap<ServiceHost, StudioState>();
+
+function stateOf(host: ServiceHost): StudioState {
+  let state = states.get(host);
+  if (!state) {
+    const finder = new MapLayoutFinder(host);
+    const snapshots = new MapSnapshots(host, (mapId) => {
+      // The page decodes through the layouts it has; the service decodes what they do not describe.
+      const layouts = finder.layouts(mapId);
+      return { key: !layouts.key, value: !layouts.value };
+    });
+    states.set(host, (state = { finder, snapshots, streams: new RecordStreams(host) }));
+  }
+  return state;
+}
+
+/** A query parameter that must be a non-negative integer when present. */
+function queryUint(url: URL, name: string, max: number): number | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n > max) throw new ApiError('BAD_REQUEST', `'${name}' must be an integer from 0 to ${max}, not '${raw}'`);
+  return n;
+}
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
@@ -64,7 +99,7 @@ function safeName(raw: string | null): string {
 function openUploaded(bytes: Uint8Array, name: string) {
   if (bytes.length === 0) throw new ApiError('BAD_REQUEST', 'no object file in the request body');
   try {
-    return openObject(bytes, { name });
+    return openObjectOrModule(bytes, name);
   } catch (error) {
     throw new ApiError('OPEN_FAILED', `${name}: ${(error as Error).message}`);
   }
@@ -89,8 +124,10 @@ async function inspectLoaded(host: ServiceHost, id: number) {
 }
 
 async function upload(req: IncomingMessage, url: URL, host: ServiceHost) {
-  const name = safeName(url.searchParams.get('name'));
+  let name = safeName(url.searchParams.get('name'));
   const bytes = await readBytes(req, MAX_OBJECT_BYTES);
+  // The service loads a file as a native module by its `.wasm` name.
+  if (isNativeModule(bytes, name) && !name.endsWith('.wasm')) name = `${name}.wasm`;
   openUploaded(bytes, name); // a file that does not open is refused before it is stored
   const home = host.describe().home;
   const dir = join(home === '' ? tmpdir() : home, 'uploads');
@@ -146,14 +183,19 @@ export async function studioRoute(req: IncomingMessage, res: ServerResponse, url
     sendJson(res, await upload(req, url, host));
     return true;
   }
-  const layout = /^\/studio\/maps\/(\d{1,9})\/layout$/.exec(path);
-  if (layout) {
+  const mapRoute = /^\/studio\/maps\/(\d{1,9})\/(layout|entries|records)$/.exec(path);
+  if (mapRoute) {
     expect('GET');
-    const id = Number(layout[1]);
-    if (!host.mapList().some((m) => m.id === id)) throw new ApiError('NOT_FOUND', `no map with id ${id}`);
-    let finder = finders.get(host);
-    if (!finder) finders.set(host, (finder = new MapLayoutFinder(host)));
-    sendJson(res, finder.layouts(id));
+    const id = Number(mapRoute[1]);
+    const map = host.mapList().find((m) => m.id === id);
+    if (!map) throw new ApiError('NOT_FOUND', `no map with id ${id}`);
+    const state = stateOf(host);
+    if (mapRoute[2] === 'layout') sendJson(res, state.finder.layouts(id));
+    else if (mapRoute[2] === 'records') sendJson(res, state.streams.read(id, queryUint(url, 'after', Number.MAX_SAFE_INTEGER) ?? 0));
+    else {
+      const limit = queryUint(url, 'limit', MAX_ENTRIES) ?? Math.min(MAX_ENTRIES, Math.max(1, map.maxEntries));
+      sendJson(res, state.snapshots.read(id, queryUint(url, 'since', Number.MAX_SAFE_INTEGER), limit));
+    }
     return true;
   }
   throw new ApiError('UNKNOWN_ROUTE', `no Studio route ${method} ${path}`);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startService, type RunningService } from '../../src/service/daemon.ts';
 import { createRuntimeBackend } from '../../src/service/runtime-backend.ts';
+import { Runtime } from '../../src/runtime/runtime.ts';
 import { repoRoot } from '../support/paths.ts';
 import { removeHome, tempHome } from '../service/support/service.ts';
 
@@ -25,15 +26,20 @@ export interface StudioService {
   readonly home: string;
   readonly env: Record<string, string>;
   readonly url: string;
+  /** The runtime behind the service (its CPU count is what per-CPU values have). */
+  readonly runtime: Runtime;
   stop(): Promise<void>;
 }
 
-export async function startStudioService(): Promise<StudioService> {
+/** A service over a new runtime; `testSigning` loads native modules signed by any key (`service start --testsigning`). */
+export async function startStudioService(options: { testSigning?: boolean } = {}): Promise<StudioService> {
   const home = tempHome();
-  const service = await startService({ EBPF_HOME: home }, await createRuntimeBackend());
+  const runtime = new Runtime({ signingPolicy: () => ({ trustedKeys: [], testSigning: options.testSigning ?? false }) });
+  const service = await startService({ EBPF_HOME: home }, await createRuntimeBackend(runtime));
   return {
     service,
     home,
+    runtime,
     env: { ...process.env, EBPF_HOME: home } as Record<string, string>,
     url: `http://127.0.0.1:${service.httpPort}/studio?token=${service.token}`,
     async stop() {

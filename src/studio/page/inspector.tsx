@@ -41,7 +41,7 @@ export function InspectorView(props: { program?: number | undefined }) {
       <h2 id="inspect-title">Object inspector{object ? `: ${object.name}` : ''}</h2>
       <div class={`drop panel${dragging ? ' dragging' : ''}`} onDragOver={(e) => { e.preventDefault(); setDragging(true); }} onDragLeave={() => setDragging(false)}
         onDrop={(e) => { e.preventDefault(); setDragging(false); const f = e.dataTransfer?.files[0]; if (f) void openFile(f); }}>
-        <label>Open an object file (or drop it here) <input type="file" accept=".o,application/octet-stream" data-testid="inspect-file" onChange={(e) => { const f = (e.target as HTMLInputElement).files?.[0]; if (f) void openFile(f); }} /></label>
+        <label>Open an object file or native module (or drop it here) <input type="file" accept=".o,.wasm,application/octet-stream" data-testid="inspect-file" onChange={(e) => { const f = (e.target as HTMLInputElement).files?.[0]; if (f) void openFile(f); }} /></label>
         {busy ? <span aria-busy="true">Inspecting…</span> : null}
       </div>
       {error ? <p role="alert" class="error">{error}</p> : null}

@@ -1,23 +1,26 @@
-// One map's contents, live: entries fetched again whenever the service says the map changed (at most one
-// fetch in flight; changes during it cost one more), keys and values decoded through the map's BTF layout
-// (struct fields as columns, nested values in the entry panel, text, enums by name, per-CPU values per
-// CPU), hex on demand, and entries inserted, edited field by field, or deleted. Keyless maps (queues,
-// stacks, ring buffers, perf event arrays) show their records as a stream. Times to first render and
-// to apply an update are kept in `window.studioMetrics` (the browser tests log them).
+// One map's contents, live: the entries listed once, then on every change the service announces only
+// what changed since (src/studio/entries.ts) patched into the rows, keys and values decoded through the
+// map's BTF layout (struct fields as columns, nested values in the entry panel, text, enums by name,
+// per-CPU values per CPU), hex on demand, and entries inserted, edited field by field (per-CPU maps: one
+// group of inputs per CPU), or deleted. Queues and stacks list what they hold; ring buffers and perf
+// event arrays are streams of records (stream-view.tsx). Times to first render and to apply an update
+// are kept in `window.studioMetrics` (the browser tests log them).
 
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { MapEntry, MapInfo } from '../../client/api.ts';
 import type { MapLayouts } from '../map-layouts.ts';
 import { call, studio } from './api.ts';
 import { Refs } from './lists.tsx';
+import { StreamView } from './stream-view.tsx';
 import { attempt, mapVersions, maps, platform, programs } from './store.ts';
 import { Table, type Column } from './table.tsx';
 import { decode, fromHex, leaves, leafText, parseHex, perCpuStride, show, spacedHex, toHex, writeLeaf, type Layout, type Value } from './values.ts';
 
 /** Render timings the tests read: milliseconds from asking for entries to the rows drawn. */
 export interface StudioMetrics {
-  mapFirstRender: { mapId: number; entries: number; fetchMs: number; totalMs: number }[];
-  mapUpdate: { mapId: number; entries: number; fetchMs: number; totalMs: number }[];
+  mapFirstRender: { mapId: number; entries: number; changed: number; fetchMs: number; totalMs: number }[];
+  /** `changed`: entries the update brought (added, changed or removed). */
+  mapUpdate: { mapId: number; entries: number; changed: number; fetchMs: number; totalMs: number }[];
 }
 declare global {
   interface Window {
@@ -26,7 +29,6 @@ declare global {
 }
 window.studioMetrics = { mapFirstRender: [], mapUpdate: [] };
 
-const MAX_FETCH = 1_000_000;
 
 interface Row {
   readonly index: number;
@@ -48,36 +50,77 @@ function useLayouts(id: number): MapLayouts | undefined {
   return layouts;
 }
 
-/** Fetches the entries again on every change of the map, one fetch at a time. */
+/** What /studio/maps/ID/entries answers (src/studio/entries.ts). */
+interface EntriesRead {
+  readonly version: number;
+  readonly full: boolean;
+  readonly entries: MapEntry[];
+  readonly removed: string[];
+  readonly count: number;
+}
+
+/**
+ * The map's entries, kept current: the first read lists them all; on every change of the map the view
+ * asks only for what changed since the version it has and patches its rows (one read at a time; changes
+ * during a read cost one more). Rows that did not change keep their decoded values.
+ */
 function useEntries(map: MapInfo | undefined): { rows: Row[] | undefined; error: string | undefined; onRendered: () => void } {
   const [rows, setRows] = useState<Row[] | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const version = map ? mapVersions.value.get(map.id) ?? 0 : 0;
-  const state = useRef({ inFlight: false, dirty: false, started: 0, fetchMs: 0, first: true, pendingMeasure: false });
+  const fresh = () => ({ inFlight: false, dirty: false, started: 0, fetchMs: 0, first: true, pendingMeasure: false, changed: 0, version: undefined as number | undefined, rows: [] as Row[], index: new Map<string, number>() });
+  const state = useRef(fresh());
   const id = map?.id;
 
   useEffect(() => {
-    state.current = { inFlight: false, dirty: false, started: 0, fetchMs: 0, first: true, pendingMeasure: false };
+    state.current = fresh();
     setRows(undefined);
   }, [id]);
 
   useEffect(() => {
-    if (!map) return;
+    if (id === undefined) return;
     const s = state.current;
     const fetchNow = () => {
       s.inFlight = true;
       s.dirty = false;
-      s.started = performance.now();
-      call('maps.entries', { id: map.id, limit: Math.min(MAX_FETCH, Math.max(map.maxEntries, 1)) }).then(
-        (entries) => {
-          s.fetchMs = performance.now() - s.started;
+      const started = performance.now();
+      studio<EntriesRead>(`maps/${id}/entries${s.version === undefined ? '' : `?since=${s.version}`}`).then(
+        (read) => {
+          if (state.current !== s) return; // another map is shown now
           s.inFlight = false;
-          s.pendingMeasure = true;
+          s.version = read.version;
           setError(undefined);
-          setRows(entries.map((entry, index) => ({ index, entry })));
+          let next = s.rows;
+          if (read.full) {
+            next = read.entries.map((entry, index) => ({ index, entry }));
+            s.index = new Map(next.map((row, i) => [row.entry.key, i]));
+          } else if (read.entries.length > 0 || read.removed.length > 0) {
+            next = s.rows.slice();
+            for (const entry of read.entries) {
+              const at = s.index.get(entry.key);
+              if (at === undefined) {
+                s.index.set(entry.key, next.length);
+                next.push({ index: next.length, entry });
+              } else next[at] = { index: at, entry };
+            }
+            if (read.removed.length > 0) {
+              const gone = new Set(read.removed);
+              next = next.filter((row) => !gone.has(row.entry.key));
+              s.index = new Map(next.map((row, i) => [row.entry.key, i]));
+            }
+          }
+          if (next !== s.rows) {
+            s.rows = next;
+            s.started = started;
+            s.fetchMs = performance.now() - started;
+            s.changed = read.full ? read.entries.length : read.entries.length + read.removed.length;
+            s.pendingMeasure = true;
+            setRows(next);
+          }
           if (s.dirty) fetchNow();
         },
         (e: Error) => {
+          if (state.current !== s) return;
           s.inFlight = false;
           setError(e.message);
         },
@@ -91,12 +134,10 @@ function useEntries(map: MapInfo | undefined): { rows: Row[] | undefined; error:
     const s = state.current;
     if (!s.pendingMeasure || !map || !rows) return;
     s.pendingMeasure = false;
-    const started = s.started;
-    const fetchMs = s.fetchMs;
-    const first = s.first;
+    const { started, fetchMs, first, changed } = s;
     s.first = false;
     requestAnimationFrame(() => {
-      const record = { mapId: map.id, entries: rows.length, fetchMs: Math.round(fetchMs * 10) / 10, totalMs: Math.round((performance.now() - started) * 10) / 10 };
+      const record = { mapId: map.id, entries: rows.length, changed, fetchMs: Math.round(fetchMs * 10) / 10, totalMs: Math.round((performance.now() - started) * 10) / 10 };
       (first ? window.studioMetrics.mapFirstRender : window.studioMetrics.mapUpdate).push(record);
     });
   };
@@ -113,9 +154,17 @@ function valueParts(map: MapInfo, perCpu: boolean, hex: string): Uint8Array[] {
   return out;
 }
 
+const STREAM_TYPES = new Set(['ringbuf', 'perf_event_array']);
+
 export function MapView(props: { id: number }) {
   const map = maps.value.find((m) => m.id === props.id);
   const layouts = useLayouts(props.id);
+  if (map && STREAM_TYPES.has(map.type)) return <StreamView key={map.id} map={map} layouts={layouts} />;
+  return <EntriesView id={props.id} map={map} layouts={layouts} />;
+}
+
+function EntriesView(props: { id: number; map: MapInfo | undefined; layouts: MapLayouts | undefined }) {
+  const { map, layouts } = props;
   const { rows, error, onRendered } = useEntries(map);
   const [showHex, setShowHex] = useState(false);
   const [selected, setSelected] = useState<string | undefined>(undefined);
@@ -190,7 +239,7 @@ export function MapView(props: { id: number }) {
       {rows === undefined ? <p aria-busy="true">Reading entries…</p> : (
         <div class="split">
           <Table label={`Entries of ${map.name}`} testId="map-entries" rows={rows} columns={columns} rowKey={(r) => (keyless ? r.index : r.entry.key)} selectedKey={keyless ? undefined : selected}
-            onOpen={(r) => { if (!keyless) { setSelected(r.entry.key); setCreating(false); } }} onRendered={onRendered} empty={keyless ? 'No record yet: this view follows new records live.' : 'The map is empty.'}
+            onOpen={(r) => { if (!keyless) { setSelected(r.entry.key); setCreating(false); } }} onRendered={onRendered} empty={keyless ? 'Nothing queued.' : 'The map is empty.'}
             toolbar={<>
               <label class="check"><input type="checkbox" checked={showHex} onChange={(e) => setShowHex((e.target as HTMLInputElement).checked)} /> Hex</label>
               {keyless ? <span class="live" aria-label="live stream">● live</span> : <button type="button" onClick={() => { setCreating(true); setSelected(undefined); }}>New entry</button>}
@@ -253,7 +302,13 @@ function applyTexts(layout: Layout | undefined, size: number, bytes: Uint8Array,
   const out = bytes.slice();
   for (const leaf of leaves(layout)) {
     const text = texts[`${prefix}${leaf.path}`];
-    if (text !== undefined) writeLeaf(leaf, out, text);
+    if (text === undefined) continue;
+    try {
+      writeLeaf(leaf, out, text);
+    } catch (error) {
+      // Named as its input is (`cpu1.runs`, `key.port`).
+      throw new Error(`${prefix}${(error as Error).message}`);
+    }
   }
   return out;
 }

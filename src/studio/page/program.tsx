@@ -24,7 +24,7 @@ export function ProgramView(props: { id: number }) {
       <h2 id="program-title">Program {program.id}: {program.name}</h2>
       <dl class="facts">
         <dt>Type</dt><dd>{program.type}</dd>
-        <dt>Mode</dt><dd>{program.mode}</dd>
+        <dt>Mode</dt><dd data-testid="program-mode">{program.mode}</dd>
         <dt>Section</dt><dd>{program.section}</dd>
         <dt>File</dt><dd>{program.fileName}</dd>
         <dt>Maps</dt><dd>{program.mapIds.length ? program.mapIds.map((id) => <span key={id}><a href={`#map/${id}`}>{maps.value.find((m) => m.id === id)?.name ?? id}</a> </span>) : '—'}</dd>
@@ -87,7 +87,8 @@ async function snapshot(mapIds: readonly number[]): Promise<Map<number, Map<stri
   const out = new Map<number, Map<string, string>>();
   for (const id of mapIds) {
     const info = maps.value.find((m) => m.id === id);
-    if (!info || info.maxEntries > DIFF_LIMIT) continue;
+    // Keyless maps (queues, stacks, record streams) have no keys to compare; the map view streams their records.
+    if (!info || info.maxEntries > DIFF_LIMIT || platform.value?.mapTypes.find((t) => t.name === info.type)?.keyless) continue;
     const entries: MapEntry[] = await call('maps.entries', { id, limit: DIFF_LIMIT });
     out.set(id, new Map(entries.map((e) => [e.key, e.value])));
   }
