@@ -48,7 +48,13 @@ const STEP_KEYS = 100_000;
 const keylessTypes = new Set(windowsPlatform.mapTypes.filter((t) => t.keyless).map((t) => t.displayName));
 
 const text = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
-const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Hex of a key or value (keys and values are short: a table beats a Buffer per entry). */
+function hex(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!];
+  return out;
+}
 
 function same(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -102,7 +108,8 @@ export class MapSnapshots {
     const map = maps.find((m) => m.id === mapId);
     if (!map) throw new ApiError('NOT_FOUND', `no map with id ${mapId}`);
     const now = this.host.runtime.entries(mapId, limit);
-    const decode = this.decodes(mapId);
+    // Maps without BTF (made through the API) have nothing to decode.
+    const decode = map.typed ? this.decodes(mapId) : { key: false, value: false };
     const all = (version: number): EntriesRead => ({ version, full: true, entries: now.map((e) => this.entry(mapId, e.key, e.value, decode)), removed: [], count: now.length });
     // Queues, stacks and record streams have no keys to compare by: they are always listed whole.
     if (keylessTypes.has(map.type)) return all(++this.counter);
