@@ -1,12 +1,16 @@
 // The Studio's live reads, without a browser: a map's entries and then only what changed since the
 // version the page has (updates, deletes, test runs, a page too far behind), and ring buffer and perf
-// event array records as a stream that goes on past the ring's size, because the Studio consumes them.
+// event array records as a stream that goes on past the ring's size, because the Studio consumes them;
+// and native modules uploaded through the Studio's load route going the native loader's way.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { LoadResult, MapEntry, MapInfo } from '../../src/client/api.ts';
+import { buildNativeModule } from '../../src/native/index.ts';
 import { changedKeys, type EntriesRead } from '../../src/studio/entries.ts';
 import type { StreamRead } from '../../src/studio/streams.ts';
+import { freshHome } from '../native/support.ts';
 import { compileTestProgram } from '../support/compile.ts';
 import { rawRequest } from '../service/support/service.ts';
 import { startStudioService, type StudioService } from './support.ts';
@@ -53,6 +57,30 @@ describe('the Studio live routes', () => {
     const body = JSON.parse(reply.body) as { result: T; error?: { code: string; message: string } };
     return { status: reply.status, ...body };
   };
+
+  test('an uploaded native module is loaded as one whatever its name; a broken one is refused naming why, nothing loaded', async () => {
+    const post = async (path: string, body: Uint8Array) => {
+      const reply = await rawRequest({ port: studio.service.httpPort }, { path, headers: { host: `127.0.0.1:${studio.service.httpPort}`, authorization: `Bearer ${studio.service.token}` }, body: Buffer.from(body) });
+      return { status: reply.status, ...(JSON.parse(reply.body) as { error?: { code: string; message: string } }) };
+    };
+    const before = (await call<unknown[]>('programs.list', {})).length;
+    const { key } = freshHome();
+    const module = buildNativeModule(new Uint8Array(readFileSync(live)), { name: 'live_records.o', key }).bytes;
+    // This service trusts no key and is not in test-signing mode: the native loader itself refuses it.
+    const renamed = await post('/studio/load?name=module.bin', module);
+    assert.equal(renamed.error?.code, 'LOAD_FAILED');
+    assert.match(renamed.error!.message, /module\.bin\.wasm: the module is signed by key [0-9a-f]{16}, which is not trusted/);
+    const random = await post('/studio/load?name=random.wasm', new Uint8Array(64).fill(7));
+    assert.equal(random.error?.code, 'OPEN_FAILED');
+    assert.match(random.error!.message, /^random\.wasm: /);
+    const notNative = await post('/studio/inspect?name=live.wasm', new Uint8Array(readFileSync(live)));
+    assert.equal(notNative.error?.code, 'OPEN_FAILED');
+    // Inspected before loading, the module shows its programs as an object does.
+    const inspected = await rawRequest({ port: studio.service.httpPort }, { path: '/studio/inspect?name=live_records.wasm', headers: { host: `127.0.0.1:${studio.service.httpPort}`, authorization: `Bearer ${studio.service.token}` }, body: Buffer.from(module) });
+    const programs = (JSON.parse(inspected.body) as { result: { programs: { name: string; verification: { ok?: boolean } }[] } }).result.programs;
+    assert.deepEqual(programs.map((p) => [p.name, p.verification.ok]), [['LiveRecords', true]]);
+    assert.equal((await call<unknown[]>('programs.list', {})).length, before);
+  });
 
   test('a map is listed whole once, then only what changed since the version the page has', async () => {
     const map = await call<MapInfo>('maps.create', { name: 'diffed', type: 'hash', keySize: 4, valueSize: 8, maxEntries: 1000, pinPath: 'BPF:\\diffed' });
