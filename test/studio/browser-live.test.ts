@@ -177,6 +177,9 @@ describe('the Studio following running programs in chromium', { skip: skip ?? fa
     // Newest first, with the program's name.
     assert.match(await rowText(page, 'trace-table', 0), new RegExp(`^${before + 2}\\s+.+?\\s+LiveRecords\\s+bind by 31337, run 2$`));
     assert.match(await rowText(page, 'trace-table', 1), new RegExp(`^${before + 1}\\s+.+?\\s+LiveRecords\\s+bind by 31337, run 1$`));
+    // Lines printed while the page was open carry the time they came; the service kept no time for earlier ones.
+    assert.doesNotMatch(await rowText(page, 'trace-table', 0), /earlier/);
+    if (before > 0) assert.match(await rowText(page, 'trace-table', 2), /^\d+\s+earlier\s+LiveRecords/);
     await screenshot(page, 'trace');
     // Opening a line goes to its program.
     await trace.locator('[role="row"][data-index="0"]').click();

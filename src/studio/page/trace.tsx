@@ -8,7 +8,7 @@ type Line = (typeof traceLines.value)[number];
 
 const columns: Column<Line>[] = [
   { key: 'seq', title: '#', value: (l) => l.seq, numeric: true, width: '5em' },
-  { key: 'time', title: 'Time', value: (l) => new Date(l.at).toLocaleTimeString(), width: '8em' },
+  { key: 'time', title: 'Time', value: (l) => (l.at === 0 ? 'earlier' : new Date(l.at).toLocaleTimeString()), width: '8em' },
   { key: 'program', title: 'Program', value: (l) => programs.value.find((p) => p.id === l.programId)?.name ?? String(l.programId), width: 'minmax(8em, 1fr)' },
   { key: 'text', title: 'Text', value: (l) => l.text, width: 'minmax(16em, 4fr)' },
 ];
