@@ -35,9 +35,6 @@ interface Row {
   readonly entry: MapEntry;
 }
 
-/** Decoding cache: rows are decoded when first drawn or sorted, once. */
-const decodedKeys = new WeakMap<Row, Value>();
-const decodedValues = new WeakMap<Row, Value>();
 
 function useLayouts(id: number): MapLayouts | undefined {
   const [layouts, setLayouts] = useState<MapLayouts | undefined>(undefined);
@@ -177,6 +174,10 @@ function EntriesView(props: { id: number; map: MapInfo | undefined; layouts: Map
 
   const columns = useMemo(() => {
     if (!map) return [];
+    // Rows are decoded when first drawn or sorted, once for these columns: a layout or the platform's
+    // per-CPU flag arriving later makes new columns, and with them a new cache.
+    const decodedKeys = new WeakMap<Row, Value>();
+    const decodedValues = new WeakMap<Row, Value>();
     const keyOf = (r: Row): Value => {
       if (!decodedKeys.has(r)) decodedKeys.set(r, keyLayout ? decode(keyLayout, fromHex(r.entry.key)) : ((r.entry.decodedKey as Value | undefined) ?? spacedHex(r.entry.key)));
       return decodedKeys.get(r)!;
