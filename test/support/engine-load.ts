@@ -26,7 +26,7 @@ export const ENGINES: Record<'interpreter' | 'jit' | 'jit-unchecked', () => Engi
   'jit-unchecked': () => createJit({ checked: false }),
 };
 
-export async function loadAtEngineLevel(objectPath: string, engine: keyof typeof ENGINES): Promise<EngineLoaded> {
+export async function loadAtEngineLevel(objectPath: string, engine: keyof typeof ENGINES | (() => Engine)): Promise<EngineLoaded> {
   const object = await openObjectFile(objectPath);
   const runtime = new Runtime({ cpuCount: 2 });
   const traces: string[] = [];
@@ -47,7 +47,7 @@ export async function loadAtEngineLevel(objectPath: string, engine: keyof typeof
     const type = windowsPlatform.programTypeById(windowsPlatform.sectionInfo(program.section)?.programType ?? -1);
     if (!type) throw new Error(`${program.section}: no program type`);
     const instructions = relocateMaps(program.instructions, (index) => runtime.mapHandle(ids[index]!), (index, offset) => runtime.mapValueAddress(ids[index]!, offset));
-    const prepared = ENGINES[engine]().prepare({ name: program.name, instructions }, runtime.environment(1));
+    const prepared = (typeof engine === 'function' ? engine : ENGINES[engine])().prepare({ name: program.name, instructions }, runtime.environment(1));
     programs.set(program.name, { prepared, type });
   }
   return { runtime, maps: new Map(object.maps.map((m, i) => [m.name, ids[i]!])), programs, traces };

@@ -16,11 +16,17 @@ import { encodeModule, FunctionBody, I32, I64, WASM } from './wasm.ts';
 /** Fault codes the generated code reports through the `fault` import. */
 export const FAULT_OUT_OF_BOUNDS = 1;
 export const FAULT_CALL_DEPTH = 2;
+export const FAULT_INSTRUCTION_LIMIT = 3;
 
 /** Compiler options. */
 export interface CompileOptions {
   /** Check every memory access against the arena and the null guard (raw, unverified programs). */
   checked: boolean;
+  /**
+   * Stop with INSTRUCTION_LIMIT after this many backward jumps and local calls in one run, counted where
+   * the interpreter counts them (raw, unverified programs, which may loop forever). Default: no limit.
+   */
+  loopLimit?: number;
 }
 
 // Local indices: parameters first (r1-r5, r10 for every function), then r0, r6-r9, then temporaries.
@@ -36,6 +42,8 @@ const IMPORT_HELPER = 0, IMPORT_FAULT = 1, IMPORT_LOOKUP = 2, FUNCTIONS_BASE = 3
 const GLOBAL_BASE = 0;
 /** Set when a tail call was recorded: every function returns 0 up to the entry (spec §6.3). */
 const GLOBAL_UNWIND = 1;
+/** Backward jumps and local calls left in this run (only with a loop limit). */
+const GLOBAL_BUDGET = 2;
 
 type Context = { kind: 'block'; target: number } | { kind: 'loop'; target: number } | { kind: 'if' };
 
@@ -135,6 +143,7 @@ class FunctionCompiler {
         this.branch(x, block.successors[0]!);
         break;
       case 'ja':
+        this.countBackward(pc, block.successors[0]!);
         this.branch(x, block.successors[0]!);
         break;
       case 'exit':
@@ -144,6 +153,7 @@ class FunctionCompiler {
         this.condition(pc);
         this.body.op(WASM.if, 0x40);
         this.contexts.push({ kind: 'if' });
+        this.countBackward(pc, block.successors[0]!);
         this.branch(x, block.successors[0]!);
         this.body.op(WASM.else);
         this.branch(x, block.successors[1]!);
@@ -152,6 +162,18 @@ class FunctionCompiler {
         break;
       }
     }
+  }
+
+  /** With a loop limit: a taken jump to its own pc or before it spends one unit, as in the interpreter. */
+  private countBackward(pc: number, target: number): void {
+    if (target <= pc) this.spend(pc);
+  }
+
+  private spend(pc: number): void {
+    if (this.options.loopLimit === undefined || this.options.loopLimit === Infinity) return;
+    const b = this.body;
+    b.withIndex(WASM.globalGet, GLOBAL_BUDGET).i32(1).op(WASM.i32Sub).op(WASM.localTee, A).withIndex(WASM.globalSet, GLOBAL_BUDGET);
+    b.get(A).i32(0).op(WASM.i32LtS, WASM.if, 0x40).i32(FAULT_INSTRUCTION_LIMIT).i32(pc).withIndex(WASM.call, IMPORT_FAULT).op(WASM.unreachable, WASM.end);
   }
 
   private condition(pc: number): void {
@@ -267,6 +289,7 @@ class FunctionCompiler {
           // Depth: the callee's frame must stay inside the program stack.
           b.get(R10).i64(BigInt(2 * STACK_FRAME_SIZE)).op(WASM.i64Sub).withIndex(WASM.globalGet, GLOBAL_BASE).op(WASM.i64LtS);
           b.op(WASM.if, 0x40).i32(FAULT_CALL_DEPTH).i32(pc).withIndex(WASM.call, IMPORT_FAULT).op(WASM.unreachable, WASM.end);
+          this.spend(pc);
           for (let r = 1; r <= 5; r++) b.get(reg(r));
           b.get(R10).i64(BigInt(STACK_FRAME_SIZE)).op(WASM.i64Sub);
           b.withIndex(WASM.call, this.functionIndex.get(target)!).set(R0);
@@ -449,6 +472,7 @@ export function compileProgramsToWasm(programs: readonly { instructions: readonl
     // The entry point: set the stack base, then call the program's own function with r3-r5 zero.
     const main = new FunctionBody([]);
     main.get(3).withIndex(WASM.globalSet, GLOBAL_BASE);
+    if (options.loopLimit !== undefined && options.loopLimit !== Infinity) main.i32(Math.min(options.loopLimit, 0x7fffffff)).withIndex(WASM.globalSet, GLOBAL_BUDGET);
     main.get(0).get(1).i64(0n).i64(0n).i64(0n).get(2).withIndex(WASM.call, functionIndex.get(0)!);
     functions.push({ type: TYPE_MAIN, body: main, export: exportName }, ...subprograms);
   }
@@ -461,7 +485,7 @@ export function compileProgramsToWasm(programs: readonly { instructions: readonl
       { params: [I32, I32, I32], results: [I32] },
     ],
     imports: [{ name: 'helper', type: TYPE_HELPER }, { name: 'fault', type: TYPE_FAULT }, { name: 'lookup', type: TYPE_LOOKUP }],
-    globals: [{ type: I64, mutable: true, init: 0n }, { type: I32, mutable: true, init: 0n }],
+    globals: [{ type: I64, mutable: true, init: 0n }, { type: I32, mutable: true, init: 0n }, { type: I32, mutable: true, init: 0n }],
     functions,
   });
 }

@@ -4,7 +4,7 @@
 import { formatAssemblerInstruction } from '../../isa/disassemble.ts';
 import { ProgramStack } from '../../runtime/arena.ts';
 import { ExecutionError, type Engine, type ExecutableProgram, type ExecutionEnvironment, type Invocation, type PreparedProgram, type RunOptions } from '../engine.ts';
-import { compileToWasm, FAULT_CALL_DEPTH, FAULT_OUT_OF_BOUNDS, type CompileOptions } from './compile.ts';
+import { compileToWasm, FAULT_CALL_DEPTH, FAULT_INSTRUCTION_LIMIT, FAULT_OUT_OF_BOUNDS, type CompileOptions } from './compile.ts';
 
 export { JitError } from './cfg.ts';
 export { compileProgramsToWasm, compileToWasm } from './compile.ts';
@@ -44,6 +44,7 @@ class CompiledProgram implements PreparedProgram {
     const fault = (code: number, pc: number): never => {
       if (code === FAULT_CALL_DEPTH) throw new ExecutionError('CALL_DEPTH', pc, `call depth exceeds 8 frames: ${describe(pc)}`);
       if (code === FAULT_OUT_OF_BOUNDS) throw new ExecutionError('OUT_OF_BOUNDS', pc, `memory access outside the arena: ${describe(pc)}`);
+      if (code === FAULT_INSTRUCTION_LIMIT) throw new ExecutionError('INSTRUCTION_LIMIT', pc, `loop limit reached: ${describe(pc)}`);
       throw new ExecutionError('BAD_INSTRUCTION', pc, `fault ${code}: ${describe(pc)}`);
     };
     const lookup = (mapHandle: number, keyAddress: number, pc: number): number => {
@@ -80,7 +81,7 @@ class CompiledProgram implements PreparedProgram {
 
 /** The JIT engine. `checked` (the default until programs arrive verified) bounds-checks every access. */
 export function createJit(options: Partial<CompileOptions> = {}): Engine {
-  const compileOptions: CompileOptions = { checked: options.checked ?? true };
+  const compileOptions: CompileOptions = { checked: options.checked ?? true, ...(options.loopLimit !== undefined ? { loopLimit: options.loopLimit } : {}) };
   return {
     name: 'jit',
     prepare: (program, environment) => new CompiledProgram(program, environment, { module: new WebAssembly.Module(compileToWasm(program.instructions, compileOptions)), entry: 'run' }),
