@@ -98,6 +98,7 @@ export function checkAccess(state: State, base: Value, offset: number, size: Sca
       const lo = base.off.smin + k;
       const hi = base.off.smax + k + size.umax;
       if (lo < 0n || hi > BigInt(base.size)) fail(`${site.what}: ${verb} of ${range(size.umin, size.umax)} bytes at ${r}+${offset} (map value offset ${range(lo, base.off.smax + k)}) is outside its ${base.size} bytes`);
+      if (write && base.readOnly) fail(`${site.what}: ${r} points into a read-only map value${base.map >= 0 ? ` (map ${base.map})` : ''}: programs cannot write to constants (.rodata)`);
       return;
     }
     case 'mem_or_null':

@@ -82,7 +82,7 @@ function resolveNull(s: State, id: number, isNull: boolean): void {
   const resolve = (v: Value): Value | undefined => {
     if (v.kind !== 'mem_or_null' || v.id !== id) return undefined;
     if (isNull) return scalar(C(0));
-    return v.inner !== undefined ? { kind: 'map', map: v.inner } : { kind: 'mem', map: v.map, size: v.size, off: C(0) };
+    return v.inner !== undefined ? { kind: 'map', map: v.inner } : { kind: 'mem', map: v.map, size: v.size, off: C(0), ...(v.readOnly ? { readOnly: true as const } : {}) };
   };
   s.regs.forEach((v, r) => {
     const now = resolve(v);

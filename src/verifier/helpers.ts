@@ -87,7 +87,7 @@ export function callHelper(p: Program, pc: number, state: State, id: number): vo
     const inner = p.platform.mapTypeById(p.maps[map!]!.type)?.isMapOfMaps ? p.innerOf.get(map!) : undefined;
     if (p.platform.mapTypeById(p.maps[map!]!.type)?.isMapOfMaps && inner === undefined) fail(`${name}: map ${map} is a map of maps without an inner map template`);
     // A map of maps holds maps: the value found is an inner map (once compared with 0), not memory.
-    const value: Value = { kind: 'mem_or_null', map: map!, size: inner === undefined ? p.maps[map!]!.valueSize : 0, id: state.nextId++, origin: pc, helper: name, ...(inner !== undefined ? { inner } : {}) };
+    const value: Value = { kind: 'mem_or_null', map: map!, size: inner === undefined ? p.maps[map!]!.valueSize : 0, id: state.nextId++, origin: pc, helper: name, ...(inner !== undefined ? { inner } : {}), ...(p.maps[map!]!.readOnly ? { readOnly: true as const } : {}) };
     state.set(0, value);
   } else state.set(0, scalar(Scalar.unknown()));
 }

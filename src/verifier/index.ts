@@ -78,7 +78,7 @@ export function programTypeFor(program: ProgramSpec, options: VerifyOptions = {}
 
 /** The map descriptors the analysis checks map references against, in the object's map order. */
 export function mapDescriptors(object: ObjectSpec): MapDescriptor[] {
-  const describe = (m: MapSpec): MapDescriptor => ({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, ...(m.innerMap ? { inner: describe(m.innerMap) } : {}) });
+  const describe = (m: MapSpec): MapDescriptor => ({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, ...(m.innerMap ? { inner: describe(m.innerMap) } : {}), ...(m.readOnly ? { readOnly: true } : {}) });
   return object.maps.map(describe);
 }
 

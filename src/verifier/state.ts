@@ -19,12 +19,12 @@ export type Value =
   /** A map (lddw map_fd). */
   | { readonly kind: 'map'; readonly map: number }
   /** A map value (or a shared region) of `size` bytes. */
-  | { readonly kind: 'mem'; readonly map: number; readonly size: number; readonly off: Scalar }
+  | { readonly kind: 'mem'; readonly map: number; readonly size: number; readonly off: Scalar; readonly readOnly?: true }
   /**
    * A map value that may be null: all registers with the same id become non-null together. With `inner`,
    * the lookup was in a map of maps: non-null, it is that inner map (an index of the analysis' maps).
    */
-  | { readonly kind: 'mem_or_null'; readonly map: number; readonly size: number; readonly id: number; readonly origin: number; readonly helper: string; readonly inner?: number }
+  | { readonly kind: 'mem_or_null'; readonly map: number; readonly size: number; readonly id: number; readonly origin: number; readonly helper: string; readonly inner?: number; readonly readOnly?: true }
   /** Different types on different paths that met here: unusable. */
   | { readonly kind: 'mixed'; readonly kinds: readonly string[] };
 
@@ -260,13 +260,14 @@ function valueJoin(a: Value, b: Value, fresh: (key: string) => number, threshold
         break;
       case 'mem': {
         const o = b as typeof a;
-        return { kind: 'mem', map: a.map === o.map ? a.map : -1, size: Math.min(a.size, o.size), off: n(a.off, o.off) };
+        // A value read-only on either path stays read-only: writes through it are refused on both.
+        return { kind: 'mem', map: a.map === o.map ? a.map : -1, size: Math.min(a.size, o.size), off: n(a.off, o.off), ...(a.readOnly || o.readOnly ? { readOnly: true as const } : {}) };
       }
       case 'mem_or_null': {
         const o = b as typeof a;
         if (a.inner !== o.inner) break;
         const id = a.id === o.id ? a.id : fresh(`${a.id}|${o.id}`);
-        return { ...a, map: a.map === o.map ? a.map : -1, size: Math.min(a.size, o.size), id };
+        return { ...a, map: a.map === o.map ? a.map : -1, size: Math.min(a.size, o.size), id, ...(a.readOnly || o.readOnly ? { readOnly: true as const } : {}) };
       }
       case 'mixed':
         break;
@@ -276,7 +277,7 @@ function valueJoin(a: Value, b: Value, fresh: (key: string) => number, threshold
   if ((a.kind === 'mem' && b.kind === 'mem_or_null') || (a.kind === 'mem_or_null' && b.kind === 'mem')) {
     const m = a.kind === 'mem_or_null' ? a : (b as Extract<Value, { kind: 'mem_or_null' }>);
     const other = a.kind === 'mem' ? a : (b as Extract<Value, { kind: 'mem' }>);
-    if (other.off.constantValue === 0n && m.inner === undefined) return { ...m, size: Math.min(m.size, other.size), id: fresh(`${a.kind === 'mem' ? 'v' : m.id}|${b.kind === 'mem' ? 'v' : m.id}`) };
+    if (other.off.constantValue === 0n && m.inner === undefined) return { ...m, size: Math.min(m.size, other.size), ...(m.readOnly || other.readOnly ? { readOnly: true as const } : {}), id: fresh(`${a.kind === 'mem' ? 'v' : m.id}|${b.kind === 'mem' ? 'v' : m.id}`) };
   }
   return { kind: 'mixed', kinds: [...new Set([...kindsOf(a), ...kindsOf(b)])].sort() };
 }
@@ -295,10 +296,10 @@ function valueLeq(a: Value, b: Value, ids: Map<number, string>): boolean {
     case 'stack': return a.kind === 'stack' && a.frame === b.frame && a.off.leq(b.off);
     case 'packet': return a.kind === 'packet' && a.off.leq(b.off) && (!b.end || a.end === true);
     case 'map': return a.kind === 'map' && a.map === b.map;
-    case 'mem': return a.kind === 'mem' && a.size >= b.size && (b.map === -1 || a.map === b.map) && a.off.leq(b.off);
+    case 'mem': return a.kind === 'mem' && a.size >= b.size && (b.map === -1 || a.map === b.map) && (!a.readOnly || b.readOnly === true) && a.off.leq(b.off);
     case 'mem_or_null':
-      if (a.kind === 'mem_or_null') return a.inner === b.inner && a.size >= b.size && (b.map === -1 || a.map === b.map) && mapId(b.id, String(a.id));
-      if (a.kind === 'mem') return b.inner === undefined && a.size >= b.size && (b.map === -1 || a.map === b.map) && a.off.constantValue === 0n && mapId(b.id, 'non-null');
+      if (a.kind === 'mem_or_null') return a.inner === b.inner && a.size >= b.size && (b.map === -1 || a.map === b.map) && (!a.readOnly || b.readOnly === true) && mapId(b.id, String(a.id));
+      if (a.kind === 'mem') return b.inner === undefined && a.size >= b.size && (b.map === -1 || a.map === b.map) && (!a.readOnly || b.readOnly === true) && a.off.constantValue === 0n && mapId(b.id, 'non-null');
       return false;
   }
 }

@@ -20,6 +20,8 @@ export interface MapDescriptor {
   readonly valueSize: number;
   /** For a map of maps: the template every inner map matches. */
   readonly inner?: MapDescriptor;
+  /** Programs may only read its values (`.rodata`: the loader freezes it). */
+  readonly readOnly?: boolean;
 }
 
 /** Everything fixed while one program is analysed. */
@@ -205,7 +207,7 @@ function directValue(p: Program, index: number, offset: number): Value {
   const m = p.maps[mapOf(p, index)]!;
   const type = p.platform.mapTypeById(m.type);
   if (!type || !type.isArray || type.perCpu || type.valueKind !== 'data') fail(`lddw of a value address needs an array map, but map ${index} is ${type ? type.displayName : `of unknown type ${m.type}`}`);
-  return { kind: 'mem', map: index, size: m.valueSize, off: C(offset) };
+  return { kind: 'mem', map: index, size: m.valueSize, off: C(offset), ...(m.readOnly ? { readOnly: true as const } : {}) };
 }
 
 /** `x <<= k; x >>= k` (what clang emits to zero-extend) leaves x as it is when x already fits: keep its relations. */
