@@ -15,10 +15,18 @@ export class Btf {
   private readonly strings: Uint8Array;
   /** Byte offset of each type's record in the section, for errors that name a type. */
   private readonly recordOffsets: number[] = [0];
+  /** The section this was parsed from (kept so a map's types can be saved and parsed again). */
+  private readonly section: Uint8Array;
 
-  private constructor(types: (BtfType | undefined)[], strings: Uint8Array) {
+  private constructor(types: (BtfType | undefined)[], strings: Uint8Array, section: Uint8Array) {
     this.types = types;
     this.strings = strings;
+    this.section = section;
+  }
+
+  /** The bytes of the .BTF section, as parsed. */
+  get bytes(): Uint8Array {
+    return this.section;
   }
 
   /** Parses the bytes of a .BTF section. */
@@ -38,7 +46,7 @@ export class Btf {
     if (typesStart + typeLength > bytes.length) throw new BtfError(`type data (${typeLength} bytes at ${typesStart}) runs past the section (${bytes.length} bytes)`, SECTION, 8);
     if (stringsStart + stringLength > bytes.length) throw new BtfError(`string data (${stringLength} bytes at ${stringsStart}) runs past the section (${bytes.length} bytes)`, SECTION, 16);
     const strings = bytes.subarray(stringsStart, stringsStart + stringLength);
-    const btf = new Btf([undefined], strings);
+    const btf = new Btf([undefined], strings, bytes);
     btf.readTypes(view, typesStart, typesStart + typeLength);
     return btf;
   }

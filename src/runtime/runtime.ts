@@ -358,6 +358,13 @@ export class Runtime {
     return out;
   }
 
+  /** The map's BTF and its key and value type ids, when it has BTF (persisting a map keeps them). */
+  mapBtf(mapId: number): { btf: Btf; keyTypeId?: number; valueTypeId?: number } | undefined {
+    const live = this.live(mapId);
+    if (!live.btf) return undefined;
+    return { btf: live.btf, ...(live.keyTypeId !== undefined ? { keyTypeId: live.keyTypeId } : {}), ...(live.valueTypeId !== undefined ? { valueTypeId: live.valueTypeId } : {}) };
+  }
+
   /** A key or value decoded through the map's BTF; undefined when the map has no BTF for it. */
   decode(mapId: number, part: 'key' | 'value', bytes: Uint8Array): DecodedValue | undefined {
     const live = this.live(mapId);

@@ -46,7 +46,10 @@ export interface RuntimeBackend {
   retain(id: number): void;
   /** Drops a reference; the object is freed (and maps nothing else uses with it) when none remains. */
   release(id: number): void;
-  createMap(spec: { type: string; keySize: number; valueSize: number; maxEntries: number; name: string; flags: number }): number;
+  /** `btf` (a .BTF section's bytes) with the key and value type ids lets the map's entries be decoded. */
+  createMap(spec: { type: string; keySize: number; valueSize: number; maxEntries: number; name: string; flags: number; btf?: Uint8Array; keyTypeId?: number; valueTypeId?: number }): number;
+  /** The map's BTF section bytes and type ids, when it has BTF. */
+  mapBtf?(mapId: number): { btf: Uint8Array; keyTypeId?: number; valueTypeId?: number } | undefined;
   lookup(mapId: number, key: Uint8Array): Uint8Array | undefined;
   update(mapId: number, key: Uint8Array, value: Uint8Array, flags: number): void;
   delete(mapId: number, key: Uint8Array): void;

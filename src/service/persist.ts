@@ -6,8 +6,8 @@
 // Links are not persistent, as on Windows (pins name programs and maps, never links): a restored program
 // comes back unattached; `set program ID attached=...` attaches it again.
 // Maps whose values are program or map ids (program arrays, maps of maps) keep no contents of their own:
-// their object fills them again at load. A pinned map that no pinned program holds comes back without
-// its BTF (its dump shows bytes).
+// their object fills them again at load. A pinned map's BTF is kept beside the objects
+// (state/objects/<sha256>.btf), so a pinned map that no pinned program holds still decodes after a restart.
 // A snapshot (state/pins.json) is written at most once a second while anything changed, atomically
 // (temporary file, fsync, rename), so a kill -9 loses at most the last second and a restart never reads a
 // half-written file; temporary files a kill left behind are removed at the next start.
@@ -33,6 +33,10 @@ interface SavedMap {
   maxEntries: number;
   flags: number;
   entries: Entries;
+  /** SHA-256 of the map's BTF section, kept as objects/<sha>.btf, with its key and value type ids. */
+  btf?: string;
+  keyTypeId?: number;
+  valueTypeId?: number;
 }
 
 interface SavedProgram {
@@ -136,18 +140,19 @@ export class PinStore {
     const pinnedMapIds = new Set(pins.filter((p) => p.kind === 'map').map((p) => p.id));
     const contentsSaved = new Set<number>();
     const objects = new Set<string>();
+    const kept = new Set<string>();
     for (const pin of pins) {
       if (pin.kind === 'map') {
         const m = maps.get(pin.id);
         if (!m) continue;
-        snapshot.maps.push({ path: pin.path, id: m.id, name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, entries: holdsData(m.type) ? this.entriesOf(m.id) : [] });
+        snapshot.maps.push({ path: pin.path, id: m.id, name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, entries: holdsData(m.type) ? this.entriesOf(m.id) : [], ...this.keepBtf(m.id, kept) });
         continue;
       }
       const p = programs.get(pin.id);
       const load = this.host.loadOf(pin.id);
       if (!p || !load) continue;
-      const kept = join(this.objects, `${load.sha256}.o`);
-      if (!existsSync(kept)) writeFileAtomic(kept, load.bytes);
+      const keptObject = join(this.objects, `${load.sha256}.o`);
+      if (!existsSync(keptObject)) writeFileAtomic(keptObject, load.bytes);
       objects.add(load.sha256);
       const mapNames: Record<string, number> = {};
       for (const id of load.mapIds) {
@@ -168,6 +173,34 @@ export class PinStore {
     this.savedEmpty = pins.length === 0;
     for (const name of readdirSync(this.objects)) {
       if (name.endsWith('.o') && !objects.has(name.slice(0, -2))) rmSync(join(this.objects, name), { force: true });
+      if (name.endsWith('.btf') && !kept.has(name.slice(0, -4))) rmSync(join(this.objects, name), { force: true });
+    }
+  }
+
+  /** Keeps the map's BTF as objects/<sha256>.btf (once per distinct section) and says where, for its saved record. */
+  private keepBtf(mapId: number, kept: Set<string>): Pick<SavedMap, 'btf' | 'keyTypeId' | 'valueTypeId'> {
+    const found = this.runtime.mapBtf?.(mapId);
+    if (!found) return {};
+    const sha256 = createHash('sha256').update(found.btf).digest('hex');
+    const file = join(this.objects, `${sha256}.btf`);
+    if (!kept.has(sha256) && !existsSync(file)) writeFileAtomic(file, found.btf);
+    kept.add(sha256);
+    return { btf: sha256, ...(found.keyTypeId !== undefined ? { keyTypeId: found.keyTypeId } : {}), ...(found.valueTypeId !== undefined ? { valueTypeId: found.valueTypeId } : {}) };
+  }
+
+  /** The saved map's BTF and type ids, read back and checked; a problem is a report line and the map comes back without BTF. */
+  private savedBtf(saved: SavedMap, report: RestoreReport): { btf?: Uint8Array; keyTypeId?: number; valueTypeId?: number } {
+    if (saved.btf === undefined) return {};
+    try {
+      if (!/^[0-9a-f]{64}$/.test(String(saved.btf))) throw new Error(`'${String(saved.btf)}' is not the SHA-256 of a kept BTF section`);
+      const file = join(this.objects, `${saved.btf}.btf`);
+      const bytes = readFileSync(file);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      if (sha256 !== saved.btf) throw new Error(`the kept copy ${file} was changed (SHA-256 ${sha256})`);
+      return { btf: new Uint8Array(bytes), ...(saved.keyTypeId !== undefined ? { keyTypeId: saved.keyTypeId } : {}), ...(saved.valueTypeId !== undefined ? { valueTypeId: saved.valueTypeId } : {}) };
+    } catch (error) {
+      report.push(`map ${saved.path}: its BTF is not restored, its entries show as bytes (${(error as Error).message})`);
+      return {};
     }
   }
 
@@ -278,7 +311,17 @@ export class PinStore {
           this.host.restorePin(saved.path, 'map', existing);
           continue;
         }
-        const id = this.runtime.createMap(saved);
+        const shape = { type: saved.type, keySize: saved.keySize, valueSize: saved.valueSize, maxEntries: saved.maxEntries, name: saved.name, flags: saved.flags };
+        let id: number;
+        const btf = this.savedBtf(saved, report);
+        try {
+          id = this.runtime.createMap({ ...shape, ...btf });
+        } catch (error) {
+          if (btf.btf === undefined) throw error;
+          // BTF that no longer fits (a type id out of range): the map still comes back, as bytes.
+          report.push(`map ${saved.path}: its BTF is not restored, its entries show as bytes (${(error as Error).message})`);
+          id = this.runtime.createMap(shape);
+        }
         try {
           this.host.restorePin(saved.path, 'map', id);
         } catch (error) {

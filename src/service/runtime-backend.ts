@@ -5,6 +5,7 @@
 // the reason, the verifier's first error with its pc and source line).
 
 import { existsSync } from 'node:fs';
+import { Btf } from '../btf/btf.ts';
 import { ApiError } from '../client/api.ts';
 import { PerfEventArrayMap, RingBufferMap } from '../runtime/maps/index.ts';
 import { Runtime, RuntimeError } from '../runtime/runtime.ts';
@@ -49,7 +50,24 @@ export async function createRuntimeBackend(runtime: Runtime = new Runtime()): Pr
     maps: () => runtime.maps(),
     retain: (id) => runtime.retain(id),
     release: (id) => runtime.release(id),
-    createMap: (spec) => runtime.createMap(spec),
+    createMap(spec) {
+      const { btf: section, keyTypeId, valueTypeId, ...shape } = spec;
+      if (section === undefined) return runtime.createMap(shape);
+      let btf: Btf;
+      try {
+        btf = Btf.parse(section);
+      } catch (error) {
+        throw new ApiError('INVALID_ARGUMENT', `map ${spec.name}: its BTF does not parse: ${(error as Error).message}`);
+      }
+      for (const [part, id] of [['key', keyTypeId], ['value', valueTypeId]] as const) {
+        if (id !== undefined && (!Number.isInteger(id) || id < 1 || id >= btf.types.length)) throw new ApiError('INVALID_ARGUMENT', `map ${spec.name}: ${part} type id ${id} is not in its BTF (${btf.types.length - 1} types)`);
+      }
+      return runtime.createMap({ ...shape, btf, ...(keyTypeId !== undefined ? { keyTypeId } : {}), ...(valueTypeId !== undefined ? { valueTypeId } : {}) });
+    },
+    mapBtf(id) {
+      const found = runtime.mapBtf(id);
+      return found && { ...found, btf: found.btf.bytes };
+    },
     lookup: (id, key) => runtime.lookup(id, key),
     update: (id, key, value, flags) => runtime.update(id, key, value, flags),
     delete: (id, key) => runtime.delete(id, key),

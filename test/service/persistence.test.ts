@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { socketApi } from '../../src/client/index.ts';
+import { Runtime } from '../../src/runtime/runtime.ts';
+import { createRuntimeBackend } from '../../src/service/runtime-backend.ts';
 import { compileTestProgram } from '../support/compile.ts';
 import { repoRoot } from '../support/paths.ts';
 import { MemoryBackend } from './support/memory-backend.ts';
@@ -196,6 +198,57 @@ describe('pins survive the service', () => {
       const api = socketApi({ EBPF_HOME: home });
       assert.deepEqual([await api.call('pins.list', {}), await api.call('maps.list', {})], [[], []]);
       await api.close();
+    } finally {
+      await service.stop();
+      removeHome(home);
+    }
+  });
+
+  test('a pinned map whose program is gone keeps its BTF across a restart: its entries still decode', async () => {
+    const home = tempHome();
+    const object = await compileTestProgram(join(repoRoot, 'examples', 'TraceConnections.c'));
+    let service = await startTestService(home, await createRuntimeBackend(new Runtime({ cpuCount: 1 })));
+    try {
+      const api = socketApi({ EBPF_HOME: home });
+      await api.call('programs.load', { path: object, fileName: 'TraceConnections.o' });
+      const procMap = (await api.call('maps.list', {})).find((m) => m.name === 'proc_map')!;
+      await api.call('pins.pin', { kind: 'map', id: procMap.id, path: 'proc_map' });
+      // process_info { id = 7, name = "node", count = 3 }: 4 + 32 + 4 bytes.
+      const value = Buffer.alloc(40);
+      value.writeUInt32LE(7, 0);
+      value.write('node', 4);
+      value.writeUInt32LE(3, 36);
+      await api.call('maps.update', { id: procMap.id, key: key(7), value: value.toString('hex') });
+      const before = await api.call('maps.entries', { id: procMap.id });
+      assert.ok(before[0]!.decodedValue !== undefined, 'decoded before the restart');
+      // The program goes: only the pin holds the map now.
+      const program = (await api.call('programs.list', {}))[0]!;
+      await api.call('programs.delete', { id: program.id });
+      assert.deepEqual((await api.call('programs.list', {})).map((p) => p.name), []);
+      await api.close();
+      await service.stop();
+      const btfFiles = readdirSync(join(home, 'state', 'objects')).filter((f) => f.endsWith('.btf'));
+      assert.equal(btfFiles.length, 1, 'the map\'s BTF is kept beside the objects');
+
+      service = await startTestService(home, await createRuntimeBackend(new Runtime({ cpuCount: 1 })));
+      assert.deepEqual(service.restoreReport, []);
+      const again = socketApi({ EBPF_HOME: home });
+      const pin = await again.call('pins.get', { path: 'proc_map' });
+      const after = await again.call('maps.entries', { id: pin.id });
+      assert.deepEqual(after, before.map((e) => ({ ...e })), 'same bytes, decoded the same way');
+      await again.close();
+      await service.stop();
+
+      // A kept BTF that was changed on disk: named in the report, the map comes back as bytes.
+      const btfFile = join(home, 'state', 'objects', btfFiles[0]!);
+      writeFileSync(btfFile, Buffer.from('not btf'));
+      service = await startTestService(home, await createRuntimeBackend(new Runtime({ cpuCount: 1 })));
+      assert.equal(service.restoreReport.length, 2, service.restoreReport.join('\n'));
+      assert.match(service.restoreReport[0]!, /map BPF:\\proc_map: its BTF is not restored, its entries show as bytes \(the kept copy .*\.btf was changed/);
+      const third = socketApi({ EBPF_HOME: home });
+      const bytesOnly = await third.call('maps.entries', { id: (await third.call('pins.get', { path: 'proc_map' })).id });
+      assert.deepEqual(bytesOnly, before.map((e) => ({ key: e.key, value: e.value })));
+      await third.close();
     } finally {
       await service.stop();
       removeHome(home);
