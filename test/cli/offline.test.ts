@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { compileC } from '../../src/build/clang.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { bufferedIo } from '../../src/cli/io.ts';
 import { repoRoot } from '../support/paths.ts';
@@ -118,6 +119,18 @@ test('prog run refuses a context of the wrong size, naming the program and the s
   const result = await cli('prog', 'run', object, 'ctx_in=short.bin');
   assert.equal(result.code, 1);
   assert.equal(result.stderr, 'error: program 2 (TraceConnections): a bind context is 56 bytes; ctx_in has 12\n');
+});
+
+test('a verified program the JIT cannot compile is refused with its pc and reason, never run; execution=interpret runs it', async () => {
+  const { objectPath } = await compileC(join(repoRoot, 'test', 'cli', 'programs', 'irreducible.s'), { outPath: join(work, 'irreducible.o'), extraFlags: ['-Wno-unused-command-line-argument'] });
+  assert.equal((await cli('show', 'verification', objectPath)).stdout, 'Verification succeeded\nProgram terminates within 10 loop iterations\n');
+  const jit = await cli('prog', 'run', objectPath);
+  assert.equal(jit.code, 1);
+  assert.equal(jit.stdout, '');
+  assert.equal(jit.stderr, 'error: irreducible.o: Irreducible (section bind) could not be compiled: pc 3: the jump to 4 enters a loop other than through its head (irreducible control flow)\n');
+  const interpreted = await cli('prog', 'run', objectPath, 'execution=interpret');
+  assert.equal(interpreted.code, 0, interpreted.stderr);
+  assert.match(interpreted.stdout, /^Return value: 0\nDuration: \d+ ns \(INTERPRET\)\n$/);
 });
 
 test('prog run checks its arguments before anything else', async () => {
