@@ -29,53 +29,87 @@ export const XDP_PASS = 1;
 export const XDP_DROP = 2;
 export const XDP_TX = 3;
 
+/** A program type's context fields by name, looked up once per type rather than once per field write. */
+class Layout {
+  private readonly byName = new Map<string, { readonly offset: number; readonly size: number }>();
+  constructor(readonly type: ProgramTypeSpec) {
+    for (const f of type.fields) if (!this.byName.has(f.name)) this.byName.set(f.name, f);
+  }
+
+  field(name: string): { readonly offset: number; readonly size: number } {
+    const f = this.byName.get(name);
+    if (!f) throw new Error(`${this.type.name} context has no field ${name}`);
+    return f;
+  }
+}
+
+const layouts = new Map<string, Layout>();
+
+function layoutOf(name: string): Layout {
+  let layout = layouts.get(name);
+  if (!layout) {
+    const t = windowsPlatform.programTypes.find((x) => x.name === name);
+    if (!t) throw new Error(`no program type ${name}`);
+    layouts.set(name, (layout = new Layout(t)));
+  }
+  return layout;
+}
+
 /** A context buffer written and read by field name. */
 class Context {
   readonly bytes: Uint8Array;
   private readonly view: DataView;
-  constructor(readonly type: ProgramTypeSpec) {
-    this.bytes = new Uint8Array(type.contextSize);
+  constructor(private readonly layout: Layout) {
+    this.bytes = new Uint8Array(layout.type.contextSize);
     this.view = new DataView(this.bytes.buffer);
   }
 
-  private field(name: string) {
-    const f = this.type.fields.find((x) => x.name === name);
-    if (!f) throw new Error(`${this.type.name} context has no field ${name}`);
-    return f;
-  }
-
   set(name: string, value: number | bigint): this {
-    const f = this.field(name);
+    const f = this.layout.field(name);
     if (f.size === 8) this.view.setBigUint64(f.offset, BigInt(value), true);
     else if (f.size === 4) this.view.setUint32(f.offset, Number(value) >>> 0, true);
     else if (f.size === 2) this.view.setUint16(f.offset, Number(value), true);
     else if (f.size === 1) this.view.setUint8(f.offset, Number(value));
-    else throw new Error(`${this.type.name}.${name} is not a number field`);
+    else throw new Error(`${this.layout.type.name}.${name} is not a number field`);
     return this;
   }
 
   /** Raw bytes (network-order fields are written as their bytes). */
   setBytes(name: string, bytes: Uint8Array): this {
-    const f = this.field(name);
+    const f = this.layout.field(name);
     this.bytes.set(bytes.subarray(0, f.size), f.offset);
     return this;
   }
 
   bytesOf(name: string, from: Uint8Array = this.bytes): Uint8Array {
-    const f = this.field(name);
+    const f = this.layout.field(name);
     return from.slice(f.offset, f.offset + f.size);
   }
-}
 
-function typeNamed(name: string): ProgramTypeSpec {
-  const t = windowsPlatform.programTypes.find((x) => x.name === name);
-  if (!t) throw new Error(`no program type ${name}`);
-  return t;
+  /** Whether `other` (the context a run gave back) differs from this one. */
+  differs(other: Uint8Array): boolean {
+    const bytes = this.bytes;
+    for (let i = 0; i < other.length; i++) if (other[i] !== bytes[i]) return true;
+    return false;
+  }
 }
 
 /** Address bytes in network order (4 for IPv4, 16 for IPv6). */
 export function addressBytes(address: string): Uint8Array {
-  if (isIPv4(address)) return Uint8Array.from(address.split('.').map(Number));
+  if (isIPv4(address)) {
+    const out = new Uint8Array(4);
+    let part = 0;
+    let n = 0;
+    for (let i = 0; i < address.length; i++) {
+      const c = address.charCodeAt(i);
+      if (c === 0x2e) {
+        out[part++] = n;
+        n = 0;
+      } else n = n * 10 + c - 0x30;
+    }
+    out[3] = n;
+    return out;
+  }
   if (isIPv6(address)) {
     const v4 = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(address);
     let text = address;
@@ -88,11 +122,11 @@ export function addressBytes(address: string): Uint8Array {
     const t = tail ? tail.split(':') : [];
     const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
     const out = new Uint8Array(16);
-    groups.forEach((g, i) => {
-      const n = parseInt(g || '0', 16);
+    for (let i = 0; i < groups.length; i++) {
+      const n = parseInt(groups[i] || '0', 16);
       out[i * 2] = n >> 8;
       out[i * 2 + 1] = n & 0xff;
-    });
+    }
     return out;
   }
   throw new ApiError('BAD_REQUEST', `'${address}' is not an IP address`);
@@ -145,10 +179,32 @@ export class HookDispatcher {
   /** `ran` is told of every program run, so the service can announce the maps it may have changed. */
   constructor(private readonly runtime: RuntimeBackend, private readonly links: () => LinkInfo[], private readonly ran: (programId: number) => void = () => {}) {}
 
+  /** The links `byAttachType` was built from; rebuilt whenever the service's links differ from them. */
+  private indexed: readonly LinkInfo[] = [];
+  private readonly byAttachType = new Map<string, readonly LinkInfo[]>();
+
   /** Links of an attach type in Windows order: compartment-specific (this compartment) before wildcard, then attach order. */
-  private attached(attachType: string, compartment = DEFAULT_COMPARTMENT): LinkInfo[] {
-    const links = this.links().filter((l) => l.attachType === attachType && (l.compartment === undefined || l.compartment === compartment));
-    return [...links.filter((l) => l.compartment !== undefined), ...links.filter((l) => l.compartment === undefined)];
+  private attached(attachType: string): readonly LinkInfo[] {
+    const links = this.links();
+    let same = links.length === this.indexed.length;
+    for (let i = 0; same && i < links.length; i++) same = links[i] === this.indexed[i];
+    if (!same) {
+      this.indexed = links;
+      this.byAttachType.clear();
+    }
+    let list = this.byAttachType.get(attachType);
+    if (!list) {
+      const specific: LinkInfo[] = [];
+      const wildcard: LinkInfo[] = [];
+      for (const l of links) {
+        if (l.attachType !== attachType) continue;
+        if (l.compartment === undefined) wildcard.push(l);
+        else if (l.compartment === DEFAULT_COMPARTMENT) specific.push(l);
+      }
+      list = [...specific, ...wildcard];
+      this.byAttachType.set(attachType, list);
+    }
+    return list;
   }
 
   private async run(link: LinkInfo, contextIn: Uint8Array, dataIn: Uint8Array) {
@@ -177,7 +233,7 @@ export class HookDispatcher {
     let programs = 0;
     let local = e.local;
     let redirect: Endpoint | undefined;
-    const bindType = typeNamed('bind');
+    const bindType = layoutOf('bind');
     const data = appIdBytes(e.appId);
     for (const link of this.attached('bind')) {
       const sa = socketAddress(local);
@@ -207,13 +263,15 @@ export class HookDispatcher {
 
   /** Runs the sock_addr programs of one attach type; `remote` is the destination of a connect (user_*). */
   private async sockAddr(attachType: string, e: { local?: Endpoint; remote?: Endpoint; pid: number; protocol: 'tcp' | 'udp'; writable: boolean; punishWrites?: boolean }): Promise<HookDecision & { rewritten?: Endpoint }> {
-    const type = typeNamed('sock_addr');
+    const links = this.attached(attachType);
+    if (links.length === 0) return { allow: true, programs: 0 };
+    const type = layoutOf('sock_addr');
     let programs = 0;
     // user_* is the local address at bind/listen, the destination at connect, the local one at accept (spec §2.2).
     let user = (attachType.includes('connect') ? e.remote : e.local) ?? { address: '0.0.0.0', port: 0 };
     const source = attachType.includes('connect') ? e.local : e.remote;
     let rewritten: Endpoint | undefined;
-    for (const link of this.attached(attachType)) {
+    for (const link of links) {
       const v4 = family(user.address) === 4;
       const ctx = new Context(type).set('family', v4 ? AF_INET : AF_INET6).set('protocol', e.protocol === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP)
         .set('compartment_id', DEFAULT_COMPARTMENT).setBytes(v4 ? 'user_ip4' : 'user_ip6', addressBytes(user.address)).setBytes('user_port', port16(user.port));
@@ -223,7 +281,7 @@ export class HookDispatcher {
       const r = await this.run(link, ctx.bytes, new Uint8Array(0));
       programs++;
       const verdict = Number(r.returnValue);
-      const changed = r.contextOut.some((b, i) => b !== ctx.bytes[i]);
+      const changed = ctx.differs(r.contextOut);
       if (e.punishWrites && changed) return { allow: false, reason: `${this.programName(link.programId)} modified the read-only context of ${attachType}: blocked`, programs };
       if (verdict !== SOCK_ADDR_PROCEED_SOFT && verdict !== SOCK_ADDR_PROCEED_HARD) {
         return { allow: false, reason: `${attachType} rejected by ${this.programName(link.programId)}${verdict === SOCK_ADDR_REJECT ? '' : ` (verdict ${verdict} counts as REJECT)`}`, programs };
@@ -257,7 +315,7 @@ export class HookDispatcher {
   }
 
   private async sockops(e: Extract<HookEvent, { kind: 'sockops' }>): Promise<HookDecision> {
-    const type = typeNamed('sockops');
+    const type = layoutOf('sockops');
     let programs = 0;
     for (const link of this.attached('sockops')) {
       const v4 = family(e.local.address) === 4;
@@ -272,7 +330,7 @@ export class HookDispatcher {
   }
 
   private async process(e: Extract<HookEvent, { kind: 'process' }>): Promise<HookDecision> {
-    const type = typeNamed('process');
+    const type = layoutOf('process');
     let programs = 0;
     const data = appIdBytes(e.commandLine); // UTF-16LE, as Windows passes the command line
     for (const link of this.attached('process')) {
@@ -290,44 +348,59 @@ export class HookDispatcher {
   async xdp(interfaceIndex: number, frame: Uint8Array): Promise<XdpDecision> {
     const link = this.links().find((l) => l.attachType === 'xdp' && (l.interfaceIndex === undefined || l.interfaceIndex === 0 || l.interfaceIndex === interfaceIndex));
     if (!link) return { action: 'pass', frame, programs: 0 };
-    const ctx = new Context(typeNamed('xdp')).set('ingress_ifindex', interfaceIndex);
+    const ctx = new Context(layoutOf('xdp')).set('ingress_ifindex', interfaceIndex);
     const r = await this.run(link, ctx.bytes, frame);
     const action = Number(r.returnValue);
     return { action: action === XDP_PASS ? 'pass' : action === XDP_TX ? 'tx' : 'drop', frame: r.dataOut, programs: 1 };
   }
 }
 
+function badEvent(what: string): never {
+  throw new ApiError('BAD_REQUEST', `hook event: ${what}`);
+}
+
+function eventEndpoint(v: unknown, name: string): Endpoint {
+  if (typeof v !== 'object' || v === null) return badEvent(`${name} must be {address, port}`);
+  const { address, port } = v as Record<string, unknown>;
+  if (typeof address !== 'string' || !(isIPv4(address) || isIPv6(address))) return badEvent(`${name}.address must be an IP address`);
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) return badEvent(`${name}.port must be 0..65535`);
+  return { address, port };
+}
+
+function eventPid(v: unknown, name = 'pid'): number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : badEvent(`${name} must be a process id`);
+}
+
+function eventProtocol(v: unknown): 'tcp' | 'udp' {
+  return v === 'tcp' || v === 'udp' ? v : badEvent(`protocol must be tcp or udp`);
+}
+
+function oneOf<T extends string>(v: unknown, values: readonly T[], name: string): T {
+  return values.includes(v as T) ? (v as T) : badEvent(`${name} must be one of ${values.join(', ')}`);
+}
+
+const BIND_OPERATIONS = ['bind', 'unbind'] as const;
+const SOCKOPS_OPS = ['active', 'passive', 'deleted'] as const;
+const PROCESS_OPERATIONS = ['create', 'delete'] as const;
+
 /** Checks a hook event's shape (it comes from another process). */
 export function parseHookEvent(p: Record<string, unknown>): HookEvent {
-  const bad = (what: string): never => {
-    throw new ApiError('BAD_REQUEST', `hook event: ${what}`);
-  };
-  const endpoint = (v: unknown, name: string): Endpoint => {
-    if (typeof v !== 'object' || v === null) return bad(`${name} must be {address, port}`);
-    const { address, port } = v as Record<string, unknown>;
-    if (typeof address !== 'string' || !(isIPv4(address) || isIPv6(address))) return bad(`${name}.address must be an IP address`);
-    if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) return bad(`${name}.port must be 0..65535`);
-    return { address, port };
-  };
-  const pid = (v: unknown, name = 'pid') => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : bad(`${name} must be a process id`));
-  const protocol = (v: unknown) => (v === 'tcp' || v === 'udp' ? v : bad(`protocol must be tcp or udp`));
-  const oneOf = <T extends string>(v: unknown, values: readonly T[], name: string): T => (values.includes(v as T) ? (v as T) : bad(`${name} must be one of ${values.join(', ')}`));
   switch (p.kind) {
     case 'bind': {
-      if (typeof p.appId !== 'string' || p.appId.length > 1024) bad('appId must be a string of at most 1024 characters');
-      return { kind: 'bind', operation: oneOf(p.operation, ['bind', 'unbind'] as const, 'operation'), protocol: protocol(p.protocol), local: endpoint(p.local, 'local'), pid: pid(p.pid), appId: p.appId as string, listen: p.listen === true };
+      if (typeof p.appId !== 'string' || p.appId.length > 1024) badEvent('appId must be a string of at most 1024 characters');
+      return { kind: 'bind', operation: oneOf(p.operation, BIND_OPERATIONS, 'operation'), protocol: eventProtocol(p.protocol), local: eventEndpoint(p.local, 'local'), pid: eventPid(p.pid), appId: p.appId as string, listen: p.listen === true };
     }
     case 'connect':
-      return { kind: 'connect', protocol: protocol(p.protocol), remote: endpoint(p.remote, 'remote'), ...(p.local === undefined ? {} : { local: endpoint(p.local, 'local') }), pid: pid(p.pid) };
+      return { kind: 'connect', protocol: eventProtocol(p.protocol), remote: eventEndpoint(p.remote, 'remote'), ...(p.local === undefined ? {} : { local: eventEndpoint(p.local, 'local') }), pid: eventPid(p.pid) };
     case 'accept':
-      return { kind: 'accept', protocol: protocol(p.protocol), local: endpoint(p.local, 'local'), remote: endpoint(p.remote, 'remote'), pid: pid(p.pid) };
+      return { kind: 'accept', protocol: eventProtocol(p.protocol), local: eventEndpoint(p.local, 'local'), remote: eventEndpoint(p.remote, 'remote'), pid: eventPid(p.pid) };
     case 'sockops':
-      return { kind: 'sockops', op: oneOf(p.op, ['active', 'passive', 'deleted'] as const, 'op'), protocol: protocol(p.protocol), local: endpoint(p.local, 'local'), remote: endpoint(p.remote, 'remote'), pid: pid(p.pid) };
+      return { kind: 'sockops', op: oneOf(p.op, SOCKOPS_OPS, 'op'), protocol: eventProtocol(p.protocol), local: eventEndpoint(p.local, 'local'), remote: eventEndpoint(p.remote, 'remote'), pid: eventPid(p.pid) };
     case 'process': {
-      if (typeof p.commandLine !== 'string' || p.commandLine.length > 32768) bad('commandLine must be a string of at most 32768 characters');
-      return { kind: 'process', operation: oneOf(p.operation, ['create', 'delete'] as const, 'operation'), pid: pid(p.pid), parentPid: pid(p.parentPid, 'parentPid'), commandLine: p.commandLine as string };
+      if (typeof p.commandLine !== 'string' || p.commandLine.length > 32768) badEvent('commandLine must be a string of at most 32768 characters');
+      return { kind: 'process', operation: oneOf(p.operation, PROCESS_OPERATIONS, 'operation'), pid: eventPid(p.pid), parentPid: eventPid(p.parentPid, 'parentPid'), commandLine: p.commandLine as string };
     }
     default:
-      return bad(`unknown kind ${JSON.stringify(p.kind)} (bind, connect, accept, sockops, process)`);
+      return badEvent(`unknown kind ${JSON.stringify(p.kind)} (bind, connect, accept, sockops, process)`);
   }
 }
