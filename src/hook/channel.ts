@@ -224,6 +224,13 @@ export class SyncChannel {
   private readonly laneBuffer = Buffer.alloc(LANE_LINE_BYTES * 4);
   /** A notification went through the worker since the last request through it. */
   private postedSinceRequest = false;
+  /**
+   * Notifications for the lane not written yet: they go with the next request's line, or at the end of
+   * this turn of the event loop, whichever comes first; in order either way, one wake-up of the service
+   * for all of them.
+   */
+  private queued: { call: string; params: unknown; line: string }[] = [];
+  private flushing: NodeJS.Immediate | undefined;
 
   constructor(socketPath: string, clientName: string, private readonly attachTypes: readonly string[], private readonly timeoutMs = 5000) {
     this.worker = new Worker(WORKER_SOURCE, {
@@ -237,6 +244,7 @@ export class SyncChannel {
       env: {},
     });
     this.worker.unref();
+    process.once('exit', () => this.flush());
   }
 
   /** Sends a request and sleeps until the answer (or the timeout) arrives. */
@@ -246,6 +254,7 @@ export class SyncChannel {
       const reply = this.laneRequestOnce(waiting, call, params);
       if (reply) return reply;
     }
+    this.flush(); // what the lane could not take goes first
     this.postedSinceRequest = false;
     Atomics.store(this.state, 0, 0);
     this.worker.postMessage({ call, params, waiting });
@@ -274,9 +283,25 @@ export class SyncChannel {
 
   /** Sends a notification: no answer is awaited. */
   notify(call: string, params: unknown): void {
-    if (this.laneUsable() && this.laneWrite(`${JSON.stringify({ call, params })}\n`, Date.now() + this.timeoutMs)) return;
+    if (this.queued.length === 0 && !this.laneUsable()) return this.post(call, params);
+    this.queued.push({ call, params, line: `${JSON.stringify({ call, params })}\n` });
+    this.flushing ??= setImmediate(() => this.flush());
+  }
+
+  private post(call: string, params: unknown): void {
     this.postedSinceRequest = true;
     this.worker.postMessage({ call, params, waiting: 0 });
+  }
+
+  /** Writes the queued notifications (through the worker, in order, when the lane cannot take them). */
+  private flush(): void {
+    if (this.flushing) clearImmediate(this.flushing);
+    this.flushing = undefined;
+    if (this.queued.length === 0) return;
+    if (this.laneUsable() && this.laneSend('', Date.now() + this.timeoutMs)) return;
+    const queued = this.queued;
+    this.queued = [];
+    for (const n of queued) this.post(n.call, n.params);
   }
 
   close(): void {
@@ -317,24 +342,45 @@ export class SyncChannel {
     this.laneDecoder = new StringDecoder('utf8');
   }
 
-  /** Writes a whole line into the request FIFO; false (and the lane dropped) when it cannot before `deadline`. */
-  private laneWrite(line: string, deadline: number): boolean {
-    const bytes = Buffer.from(line);
+  /**
+   * Writes lines into the request FIFO; the number of bytes written, all of them unless it failed before
+   * `deadline` (then the lane is dropped: part of a line may be in the FIFO).
+   */
+  private laneWrite(text: string, deadline: number): number {
+    const bytes = Buffer.from(text);
     let done = 0;
     while (done < bytes.length) {
       try {
         done += writeSync(this.laneRequest, bytes, done, bytes.length - done);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > deadline) {
-          // Part of a line may be in the FIFO: the lane can no longer be trusted.
           this.dropLane();
-          return false;
+          return done;
         }
         Atomics.wait(this.state, 0, Atomics.load(this.state, 0), 1); // the service is behind: wait a millisecond
       }
     }
-    return true;
+    return done;
   }
+
+  /**
+   * Writes the queued notifications, then `line` if given, into the lane; true when all of it went. When
+   * not, the notifications that did not start to go stay queued (one cut in the middle is lost with the lane).
+   */
+  private laneSend(line: string, deadline: number): boolean {
+    const queued = this.queued;
+    this.queued = [];
+    let text = '';
+    for (const n of queued) text += n.line;
+    const total = Buffer.byteLength(text) + Buffer.byteLength(line);
+    let written = this.laneWrite(text + line, deadline);
+    if (written === total) return true;
+    let i = 0;
+    while (i < queued.length && written > 0) written -= Buffer.byteLength(queued[i++]!.line);
+    this.queued = queued.slice(i);
+    return false;
+  }
+
 
   /** One request over the lane; undefined when it could not be sent (the caller uses the worker). */
   private laneRequestOnce(id: number, call: string, params: unknown): ChannelReply | undefined {
@@ -343,10 +389,11 @@ export class SyncChannel {
     Atomics.store(this.lane, LANE_PENDING, id);
     try {
       // The worker reads PENDING after marking the lane down: either it answers this id, or we see the lane down.
-      if (Atomics.load(this.lane, LANE_STATE) !== LANE_READY || !this.laneWrite(`${JSON.stringify({ id, call, params })}\n`, deadline)) {
-        if (this.laneReply >= 0 && Atomics.load(this.lane, LANE_STATE) !== LANE_READY) this.dropLane();
+      if (Atomics.load(this.lane, LANE_STATE) !== LANE_READY) {
+        this.dropLane();
         return undefined;
       }
+      if (!this.laneSend(`${JSON.stringify({ id, call, params })}\n`, deadline)) return undefined; // the lane is dropped
       for (;;) {
         let end: number;
         while ((end = this.laneText.indexOf('\n')) >= 0) {
