@@ -27,6 +27,11 @@ export interface OpenOptions {
   readonly name?: string;
   /** Section names are read as program and attach types through this platform (default: Windows). */
   readonly platform?: Platform;
+  /**
+   * Every function of every code section is a program, static ones and `.text`'s included (what PREVAIL's
+   * loader verifies, and what the Linux corpus lists); default false: the entries below.
+   */
+  readonly everyFunction?: boolean;
 }
 
 /** Reads an object file from disk. */
@@ -104,7 +109,7 @@ export function openObject(bytes: Uint8Array, options: OpenOptions = {}): Object
   // or not, is one program); .text holds the subprograms, unless it is the only code there is.
   const textIndex = elf.section('.text')?.index;
   const programSections = [...code.values()].filter((c) => c.section.index !== textIndex);
-  const entries = programSections.length > 0
+  const entries = options.everyFunction ? [...code.values()].flatMap((c) => c.functions) : programSections.length > 0
     ? programSections.flatMap((c) => c.functions.filter((f) => !f.local || c.functions.length === 1))
     : [...code.values()].flatMap((c) => c.functions);
   const platform = options.platform ?? windowsPlatform;

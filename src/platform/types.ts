@@ -4,10 +4,19 @@
 /** What a helper argument must be (eBPF for Windows / PREVAIL argument kinds). */
 export type ArgKind =
   | 'anything' | 'dontcare' | 'ctx' | 'map' | 'map_of_programs' | 'map_key' | 'map_value'
-  | 'readable_mem' | 'readable_mem_or_null' | 'writable_mem' | 'const_size' | 'const_size_or_zero';
+  | 'readable_mem' | 'readable_mem_or_null' | 'writable_mem' | 'const_size' | 'const_size_or_zero'
+  // Linux's: the context or null; memory the helper reads and then overwrites (bpf_fib_lookup's params);
+  // writable memory or null; a 4- or 8-byte integer the helper writes (bpf_strtol's result, bpf_check_mtu's
+  // mtu); the constant size of memory the helper allocates (bpf_ringbuf_reserve); memory it allocated, at
+  // its start (bpf_ringbuf_submit/discard).
+  | 'ctx_or_null' | 'readwrite_mem' | 'writable_mem_or_null' | 'writable_int' | 'writable_long'
+  | 'const_alloc_size_or_zero' | 'alloc_mem';
 
 /** What a helper returns. */
-export type ReturnKind = 'integer' | 'map_value_or_null' | 'integer_or_no_return_if_succeed' | 'void';
+export type ReturnKind = 'integer' | 'map_value_or_null' | 'integer_or_no_return_if_succeed' | 'void'
+  // Linux's: a map value that cannot be null (bpf_get_local_storage); memory of the size the
+  // const_alloc_size_or_zero argument gave, or null (bpf_ringbuf_reserve).
+  | 'map_value' | 'alloc_mem_or_null';
 
 /** A helper's prototype, as the verifier checks calls against it. A `const_size` or `const_size_or_zero`
  *  argument always gives the size of the memory argument just before it. */
@@ -23,6 +32,13 @@ export interface HelperPrototype {
   readonly reallocatesPacket?: boolean;
   /** The implementation also receives the program's context, which the program does not pass. */
   readonly implicitContext?: boolean;
+  /** The map types (ids) its map argument may be; any when absent (Linux's helpers restrict them). */
+  readonly mapTypes?: readonly number[];
+  /**
+   * Why the verifier cannot check calls to it (arguments or results it has no model for: sockets, BTF
+   * objects, spin locks, callbacks): such a call is refused naming the helper and the reason.
+   */
+  readonly unsupported?: string;
 }
 
 /** One field of a program type's context. Union members are listed each, at the same offset. */
@@ -31,7 +47,7 @@ export interface ContextField {
   readonly offset: number;
   readonly size: number;
   readonly writable: boolean;
-  /** Set on the pointer fields into the context's data. */
+  /** Set on the pointer fields into the context's data (8 bytes on Windows; Linux's __sk_buff and xdp_md hold 4). */
   readonly pointer?: 'data' | 'data_end' | 'meta';
 }
 
@@ -103,9 +119,16 @@ export interface SectionSpec {
   readonly attachType: number;
 }
 
-/** A whole platform: eBPF for Windows here; a Linux one could be added beside it. */
+/** A whole platform: eBPF for Windows (`windowsPlatform`) or Linux (`linuxPlatform`). */
 export interface Platform {
   readonly name: string;
+  /** The runtime executes the legacy packet loads LD_ABS/LD_IND (Linux does; eBPF for Windows does not). */
+  readonly legacyPacketAccess?: boolean;
+  /**
+   * C library functions clang may leave as calls to an undefined symbol (`memset`, `memcpy`, `memmove`,
+   * `memcmp`, with the size in r3) that the platform's loader provides: calls to them are verified as such.
+   */
+  readonly builtinCalls?: readonly string[];
   /** The general helpers, by id. */
   readonly helpers: ReadonlyMap<number, HelperPrototype>;
   readonly programTypes: readonly ProgramTypeSpec[];
@@ -114,8 +137,12 @@ export interface Platform {
   readonly sections: readonly SectionSpec[];
   programTypeById(id: number): ProgramTypeSpec | undefined;
   programTypeByName(name: string): ProgramTypeSpec | undefined;
-  /** Section name -> program and attach type; the longest matching prefix wins. */
-  sectionInfo(section: string): SectionSpec | undefined;
+  /**
+   * Section name -> program and attach type; the longest matching prefix wins. `objectPath`, when known,
+   * lets a platform read the type from the file's name where the section name does not give it (Linux:
+   * Cilium's objects name their XDP and lxc programs only in the file name).
+   */
+  sectionInfo(section: string, objectPath?: string): SectionSpec | undefined;
   /** The prototype a program of this type calls by `id`: the type's own or overriding one, else the general one. */
   helper(programType: ProgramTypeSpec | undefined, id: number): HelperPrototype | undefined;
   mapTypeById(id: number): MapTypeSpec | undefined;

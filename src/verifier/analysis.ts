@@ -75,6 +75,8 @@ export interface AnalysisOptions {
    * Windows' runtime has no such instructions; Linux's socket filters and PREVAIL's test platform do).
    */
   legacyPacketAccess?: boolean;
+  /** Calls to functions the object does not define, by pc (the object's `externCalls`): the platform's builtins are verified. */
+  externCalls?: ReadonlyMap<number, string>;
 }
 
 /** States kept per point before they are joined. */
@@ -103,7 +105,8 @@ export function analyse(instructions: readonly Instruction[], type: ProgramTypeS
     checkReturnRange: options.checkReturnRange ?? true,
     checkExitValue: options.checkExitValue ?? true,
     harnessExits: new Set(options.harnessExits ?? []),
-    legacyPacketAccess: options.legacyPacketAccess ?? false,
+    legacyPacketAccess: options.legacyPacketAccess ?? platform.legacyPacketAccess ?? false,
+    externCalls: options.externCalls ?? new Map(),
   };
   const checkTermination = options.checkTermination ?? true;
   const maxIterations = options.maxLoopIterations ?? 1 << 24;

@@ -21,6 +21,11 @@ export interface VerifyOptions {
   recordStates?: boolean;
   /** Most instructions the analysis explores before giving up and rejecting (fuzzing lowers it). */
   budget?: number;
+  /**
+   * The object's file path, for platforms that read a program's type from it where the section name does not
+   * give it (Linux: Cilium's objects). Used when `platform` is given.
+   */
+  objectPath?: string;
 }
 
 /** One error, with the source line it comes from when the object has line info. */
@@ -71,7 +76,9 @@ export class VerifyError extends Error {
 export function programTypeFor(program: ProgramSpec, options: VerifyOptions = {}): ProgramTypeSpec {
   if (options.programType) return options.programType;
   const platform = options.platform ?? windowsPlatform;
-  const type = platform.programTypeById(program.programType);
+  // The object may have been opened through another platform: the section name is read again through this one.
+  const id = options.platform ? platform.sectionInfo(program.section, options.objectPath)?.programType ?? program.programType : program.programType;
+  const type = platform.programTypeById(id);
   if (!type) throw new VerifyError(`${program.name} (section ${program.section}): the section name gives no program type; pass one (type=bind, xdp, ...)`);
   return type;
 }
@@ -135,6 +142,7 @@ export function verifyProgram(object: ObjectSpec, program: ProgramSpec, options:
   const analysis = analyse(program.instructions, programType, platform, mapDescriptors(object), {
     ...(options.recordStates ? { recordStates: true } : {}),
     ...(options.budget !== undefined ? { budget: options.budget } : {}),
+    ...(program.externCalls.length > 0 ? { externCalls: new Map(program.externCalls.map((c) => [c.pc, c.name])) } : {}),
   });
   const milliseconds = performance.now() - started;
   const errors = analysis.errors.map((e) => {

@@ -7,7 +7,7 @@ import { wideImmediate, type Instruction } from '../isa/instruction.ts';
 import { branchTarget } from '../isa/validate.ts';
 import type { Platform, ProgramTypeSpec } from '../platform/index.ts';
 import { C, checkAccess, describe, fail, loadStack, maybeWritten, storeStack } from './access.ts';
-import { callHelper } from './helpers.ts';
+import { callBuiltin, callHelper } from './helpers.ts';
 import { compare } from './branch.ts';
 import { Scalar } from './scalar.ts';
 import { bindBounds, isPointer, MAX_FRAMES, META_OFFSET, PACKET_SIZE, meetBounds, numericPart, regVar, scalar, slotVar, STACK_BYTES, UNINIT, type State, type Value } from './state.ts';
@@ -49,6 +49,8 @@ export interface Program {
   readonly checkReturnRange: boolean;
   /** LD_ABS/LD_IND are allowed (the platform's runtime executes them). */
   readonly legacyPacketAccess: boolean;
+  /** Calls to undefined functions, by pc, with the function's name. */
+  readonly externCalls: ReadonlyMap<number, string>;
 }
 
 export interface Successor {
@@ -154,6 +156,10 @@ export function step(p: Program, pc: number, state: State): Successor[] {
       if (s.target === 'local') return localCall(pc, state, branchTarget(insn, form, pc)!);
       if (s.target === 'helper') {
         callHelper(p, pc, state, insn.imm);
+        return [{ pc: next, state }];
+      }
+      if (s.target === 'kfunc' && insn.src === 2 && insn.imm === 0 && p.externCalls.has(pc)) {
+        callBuiltin(p, state, p.externCalls.get(pc)!);
         return [{ pc: next, state }];
       }
       if (s.target === 'register') {

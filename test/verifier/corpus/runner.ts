@@ -1,0 +1,112 @@
+// Runs the ebpf-samples corpus (../shared/data/ebpf-samples) through the verifier under the Linux platform:
+// each program EXPECTED.tsv lists as present is found in its object (by section and function name),
+// verified, and its verdict set beside PREVAIL's expected status. Used by test/verifier/corpus.test.ts,
+// `npm run corpus` and the corpus benchmark.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openObjectFile, type ObjectSpec } from '../../../src/object/index.ts';
+import { linuxPlatform } from '../../../src/platform/linux/index.ts';
+import { verifyProgram } from '../../../src/verifier/index.ts';
+import { sharedData } from '../../support/paths.ts';
+
+export const CORPUS = join(sharedData, 'ebpf-samples');
+
+/** Instructions the analysis may explore per program before the program is reported too complex. */
+export const CORPUS_BUDGET = 2_000_000;
+
+/** PREVAIL's expected status of a program. */
+export type Expected = 'pass' | 'reject' | 'reject_load' | 'expected_failure';
+
+/** One program of the corpus, as EXPECTED.tsv lists it. */
+export interface CorpusRow {
+  readonly project: string;
+  readonly object: string;
+  readonly section: string;
+  readonly function: string;
+  readonly expected: Expected;
+  /** For expected failures: PREVAIL's kind and reason. */
+  readonly kind: string;
+  readonly reason: string;
+}
+
+/**
+ * Our verdict: accepted, rejected by the verifier, the object refused by the loader (a clear error), the
+ * program not found in the opened object, or the analysis gave up (too complex within the budget).
+ */
+export type Verdict = 'accept' | 'reject' | 'load_error' | 'not_found' | 'too_complex';
+
+export interface CorpusResult {
+  readonly row: CorpusRow;
+  readonly verdict: Verdict;
+  /** The first error (pc and message), the loader's error, or 'accepted'. */
+  readonly detail: string;
+  readonly milliseconds: number;
+}
+
+/** Every program of EXPECTED.tsv whose object is present here, in file order. */
+export function corpusRows(): CorpusRow[] {
+  const lines = readFileSync(join(CORPUS, 'EXPECTED.tsv'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const header = lines[0]!.split('\t');
+  const col = (name: string) => {
+    const i = header.indexOf(name);
+    if (i < 0) throw new Error(`EXPECTED.tsv has no column ${name}`);
+    return i;
+  };
+  const [project, object, section, fn, status, kind, reason, present] = ['project', 'object', 'section', 'function', 'prevail_test_status', 'kind', 'reason', 'present_here'].map(col);
+  return lines.slice(1).map((l) => l.split('\t')).filter((c) => c[present!] === 'True').map((c) => ({
+    project: c[project!]!, object: c[object!]!, section: c[section!]!, function: c[fn!]!,
+    expected: c[status!]! as Expected, kind: c[kind!] ?? '', reason: c[reason!] ?? '',
+  }));
+}
+
+/** A row's key, as the disagreement list names it. */
+export const rowKey = (r: CorpusRow) => `${r.project}/${r.object} ${r.section} ${r.function}`;
+
+/** Verifies the rows (grouped by object: each object opened once). */
+export async function runCorpus(rows: readonly CorpusRow[], budget = CORPUS_BUDGET): Promise<CorpusResult[]> {
+  const objects = new Map<string, Promise<ObjectSpec | Error>>();
+  const results: CorpusResult[] = [];
+  for (const row of rows) {
+    const path = join(CORPUS, row.project, row.object);
+    if (!objects.has(path)) objects.set(path, openObjectFile(path, { platform: linuxPlatform, everyFunction: true }).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+    const object = await objects.get(path)!;
+    results.push(verifyRow(row, path, object, budget));
+  }
+  return results;
+}
+
+function verifyRow(row: CorpusRow, path: string, object: ObjectSpec | Error, budget: number): CorpusResult {
+  if (object instanceof Error) return { row, verdict: 'load_error', detail: `${object.name}: ${object.message}`, milliseconds: 0 };
+  const program = object.programs.find((p) => p.section === row.section && p.name === row.function);
+  if (!program) return { row, verdict: 'not_found', detail: `no program ${row.function} in section ${row.section} (the loader found ${object.programs.length}: ${object.programs.map((p) => `${p.section}:${p.name}`).slice(0, 4).join(', ')}${object.programs.length > 4 ? ', ...' : ''})`, milliseconds: 0 };
+  const started = performance.now();
+  try {
+    const v = verifyProgram(object, program, { platform: linuxPlatform, objectPath: path, budget });
+    const milliseconds = performance.now() - started;
+    const first = v.errors[0];
+    if (v.ok) return { row, verdict: 'accept', detail: 'accepted', milliseconds };
+    if (first && /gave up after \d+ instructions/.test(first.message)) return { row, verdict: 'too_complex', detail: `${first.pc}: ${first.message}`, milliseconds };
+    return { row, verdict: 'reject', detail: first ? `${first.pc}: ${first.message}` : 'rejected without an error', milliseconds };
+  } catch (error) {
+    // Never a crash: an exception is a verdict with its message (the corpus test requires there be none).
+    return { row, verdict: 'reject', detail: `exception: ${(error as Error).stack ?? String(error)}`, milliseconds: performance.now() - started };
+  }
+}
+
+/** Whether a verdict is what PREVAIL's status asks (expected failures agree either way). */
+export function agrees(r: CorpusResult): boolean {
+  switch (r.row.expected) {
+    case 'pass': return r.verdict === 'accept';
+    case 'reject': return r.verdict === 'reject' || r.verdict === 'too_complex';
+    case 'reject_load': return r.verdict === 'load_error';
+    case 'expected_failure': return true;
+  }
+}
+
+/** PREVAIL's seconds per program on a machine like ours (prevail-results-here.tsv). */
+export function prevailSeconds(): number[] {
+  const lines = readFileSync(join(CORPUS, 'prevail-results-here.tsv'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const header = lines[0]!.split('\t');
+  const s = header.indexOf('seconds');
+  return lines.slice(1).map((l) => Number(l.split('\t')[s]));
+}
