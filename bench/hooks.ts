@@ -1,8 +1,10 @@
 // What the Node hook adds to a bind and to a connect, and what the XDP relay carries: real child Node
 // processes do N listens (port 0, then close) and N connects to a local server, timing each call, once
-// without the hook (the reference) and once under it with programs attached in a real service
-// (TraceConnections on bind, a connect4 program that lets the connection proceed); the relay's datagrams
-// per second with no program and with an XDP program that parses every frame.
+// without the hook (the reference), under it with no program attached, and under it with programs attached
+// in a real service (TraceConnections on bind, a connect4 program that lets the connection proceed), asking
+// through the worker thread only (EBPF_HOOK_LANE=off) and over the FIFO lane (the default), two runs of
+// each, alternating; the relay's datagrams per second with no program and with an XDP program that parses
+// every frame.
 
 import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -98,12 +100,23 @@ export async function benchHooks(options: { n?: number; relaySeconds?: number } 
     const idle = await timeApp(home, { EBPF_HOME: home }, true, n);
     await ebpf(`add program ${await compileTestProgram(join(repoRoot, 'examples', 'TraceConnections.c'))}`);
     await ebpf(`add program ${await compileTestProgram(join(repoRoot, 'examples', 'RedirectConnect.c'))}`);
-    const attached = await timeApp(home, { EBPF_HOME: home }, true, n);
+    // With programs, through the worker thread only (EBPF_HOOK_LANE=off) and over the lane, alternating
+    // so that both see the same load; each row is both of its runs' samples.
+    const worker = { bind: [] as number[], connect: [] as number[] };
+    const attached = { bind: [] as number[], connect: [] as number[] };
+    for (let round = 0; round < 2; round++) {
+      for (const [into, lane] of [[worker, 'off'], [attached, 'on']] as const) {
+        const r = await timeApp(home, { EBPF_HOME: home, EBPF_HOOK_LANE: lane }, true, n);
+        into.bind.push(...r.bind);
+        into.connect.push(...r.connect);
+      }
+    }
     const row = (label: string, r: { bind: number[]; connect: number[] }) =>
-      console.log(`  ${label.padEnd(40)} bind p50 ${pct(r.bind, 50).toFixed(0).padStart(6)}  p99 ${pct(r.bind, 99).toFixed(0).padStart(6)}   connect p50 ${pct(r.connect, 50).toFixed(0).padStart(6)}  p99 ${pct(r.connect, 99).toFixed(0).padStart(6)}`);
+      console.log(`  ${label.padEnd(52)} bind p50 ${pct(r.bind, 50).toFixed(0).padStart(6)}  p90 ${pct(r.bind, 90).toFixed(0).padStart(6)}  p99 ${pct(r.bind, 99).toFixed(0).padStart(6)}   connect p50 ${pct(r.connect, 50).toFixed(0).padStart(6)}  p90 ${pct(r.connect, 90).toFixed(0).padStart(6)}  p99 ${pct(r.connect, 99).toFixed(0).padStart(6)}`);
     row('without the hook (reference)', plain);
     row('hook, no program attached', idle);
-    row('hook, TraceConnections + connect4 program', attached);
+    row('hook, TraceConnections + connect4, worker only', worker);
+    row('hook, TraceConnections + connect4, lane (default)', attached);
     console.log(`  added by the hook with programs: bind p50 +${(pct(attached.bind, 50) - pct(plain.bind, 50)).toFixed(0)} us, connect p50 +${(pct(attached.connect, 50) - pct(plain.connect, 50)).toFixed(0)} us`);
 
     const seconds = options.relaySeconds ?? 3;

@@ -46,7 +46,7 @@ const { request } = require('node:http');
 const { execFile } = require('node:child_process');
 const fs = require('node:fs');
 const { dirname, join } = require('node:path');
-const { socketPath, client, attachTypes, timeoutMs, lanePrefix, lanePath } = workerData;
+const { socketPath, client, attachTypes, timeoutMs, lanePrefix, lanePath, laneWanted } = workerData;
 const state = new Int32Array(workerData.state);
 const attached = new Int32Array(workerData.attached);
 const response = new Uint8Array(workerData.response);
@@ -122,7 +122,7 @@ function laneDown(code, message) {
   laneSocket = undefined;
 }
 function makeLane() {
-  if (laneMaking || lanes >= ${MAX_LANES} || laneSocket === socket || process.platform !== 'linux') return;
+  if (!laneWanted || laneMaking || lanes >= ${MAX_LANES} || laneSocket === socket || process.platform !== 'linux') return;
   laneMaking = true;
   laneSocket = socket;
   const base = join(dirname(socketPath), lanePrefix + '-' + (++lanes));
@@ -232,12 +232,13 @@ export class SyncChannel {
   private queued: { call: string; params: unknown; line: string }[] = [];
   private flushing: NodeJS.Immediate | undefined;
 
-  constructor(socketPath: string, clientName: string, private readonly attachTypes: readonly string[], private readonly timeoutMs = 5000) {
+  /** `lane`: false to ask through the worker only (EBPF_HOOK_LANE=off). */
+  constructor(socketPath: string, clientName: string, private readonly attachTypes: readonly string[], private readonly timeoutMs = 5000, lane = true) {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
         socketPath, client: `${process.pid} ${clientName}`, state: this.state.buffer, response: this.response.buffer, attached: this.attached.buffer, attachTypes,
-        timeoutMs, lane: this.lane.buffer, laneDeadline: this.laneDeadline.buffer, lanePrefix: `hook-${process.pid}-${threadId}-${randomBytes(6).toString('hex')}`, lanePath: process.env.PATH ?? '/usr/bin:/bin',
+        timeoutMs, lane: this.lane.buffer, laneDeadline: this.laneDeadline.buffer, lanePrefix: `hook-${process.pid}-${threadId}-${randomBytes(6).toString('hex')}`, lanePath: process.env.PATH ?? '/usr/bin:/bin', laneWanted: lane,
       },
       // The hook must not apply to its own worker.
       execArgv: [],

@@ -26,7 +26,11 @@ const HOOKS: Record<HookEvent['kind'], readonly string[]> = {
   sockops: ['sockops'],
   process: ['process'],
 };
-const channel = new SyncChannel(servicePaths(process.env).socket, `${appId} (hook)`, [...new Set(Object.values(HOOKS).flat())], Number(process.env.EBPF_HOOK_TIMEOUT_MS ?? 5000));
+// EBPF_HOOK_LANE=off asks through the worker thread only, never over the FIFO lane (see channel.ts).
+const laneSetting = (process.env.EBPF_HOOK_LANE ?? 'on').toLowerCase();
+if (laneSetting !== 'on' && laneSetting !== 'off') process.stderr.write(`ebpf hook: EBPF_HOOK_LANE=${process.env.EBPF_HOOK_LANE} is neither on nor off; using on\n`);
+const lane = laneSetting !== 'off';
+const channel = new SyncChannel(servicePaths(process.env).socket, `${appId} (hook)`, [...new Set(Object.values(HOOKS).flat())], Number(process.env.EBPF_HOOK_TIMEOUT_MS ?? 5000), lane);
 let warned = false;
 
 function unavailable(reply: Extract<ChannelReply, { ok: false }>): Decision {

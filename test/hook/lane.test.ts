@@ -78,6 +78,18 @@ describe('the hook lane with the service', () => {
     assert.deepEqual(readdirSync(home).filter((f) => f.startsWith('hook-')), []);
   });
 
+  test('EBPF_HOOK_LANE=off asks through the worker only; a value other than on or off is named and ignored', async () => {
+    const off = await underHook(apps, 'lane-off.mjs', LISTEN_OVER_LANE(2).replace(/i < 500 &&/, 'i < 10 &&'), { EBPF_HOME: home, EBPF_HOOK_FAIL: 'closed', EBPF_HOOK_LANE: 'off' });
+    assert.equal(off.code, 0, off.err);
+    assert.equal(off.out.match(/^listening$/gm)?.length, 3, off.out + off.err);
+    assert.deepEqual(off.out.match(/^lane fds \d+$/gm), ['lane fds 0', 'lane fds 0'], off.out);
+    assert.equal(off.err, '');
+    const odd = await underHook(apps, 'lane-odd.mjs', LISTEN_OVER_LANE(1), { EBPF_HOME: home, EBPF_HOOK_LANE: 'sometimes' });
+    assert.equal(odd.code, 0, odd.err);
+    assert.equal(odd.err, 'ebpf hook: EBPF_HOOK_LANE=sometimes is neither on nor off; using on\n');
+    assert.equal(odd.out.match(/^lane fds \d+$/gm)?.at(-1), 'lane fds 2', odd.out);
+  });
+
   /** A line connection to the service's socket; resolves each reply line by id. */
   function lineClient() {
     const socket = createConnection(service.paths.socket);
