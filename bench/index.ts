@@ -8,6 +8,7 @@ import { benchRuntime } from './runtime.ts';
 import { benchService } from './service.ts';
 import { benchNative } from './native.ts';
 import { benchVerifier } from './verifier.ts';
+import { benchCorpus } from './corpus.ts';
 
 console.log(`ebpf-for-node benchmarks: node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} x ${cpus().length}`);
 await benchInterpreter();
@@ -16,5 +17,6 @@ await benchJitPackets();
 await benchRuntime();
 await benchNative();
 await benchVerifier();
+await benchCorpus();
 await benchHooks();
 await benchService();

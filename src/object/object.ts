@@ -32,6 +32,11 @@ export interface OpenOptions {
    * loader verifies, and what the Linux corpus lists); default false: the entries below.
    */
   readonly everyFunction?: boolean;
+  /**
+   * An R_BPF_NONE relocation on an lddw names its map, as R_BPF_64_64 does (old LLVM BPF backends wrote type
+   * 0, as the corpus' Open vSwitch object has; PREVAIL applies them); default false: NONE is ignored.
+   */
+  readonly noneRelocationsOnLddw?: boolean;
 }
 
 /** Reads an object file from disk. */
@@ -69,7 +74,7 @@ export function openObject(bytes: Uint8Array, options: OpenOptions = {}): Object
         maps.push(d.spec);
       }
     } else if (section.name === 'maps' || section.name.startsWith('maps/')) {
-      const defined = resolveLegacyInnerMaps(readLegacyMaps(elf, section, platformMarker), section);
+      const defined = resolveLegacyInnerMaps(readLegacyMaps(elf, section, platformMarker), section, platformMarker);
       for (const d of defined) {
         mapAt.set(`${section.index}:${d.symbolOffset}`, maps.length);
         maps.push(d.spec);
@@ -94,7 +99,8 @@ export function openObject(bytes: Uint8Array, options: OpenOptions = {}): Object
     const relocations = entry.relocations as Map<number, ElfRelocation>;
     for (const relocation of elf.relocations(section)) {
       checkCodeRelocation(relocation, section, entry, symbols);
-      if (relocation.type !== R_BPF_NONE) relocations.set(relocation.offset, relocation);
+      const lddwNone = options.noneRelocationsOnLddw === true && relocation.type === R_BPF_NONE && relocation.symbolIndex !== 0 && entry.insns[relocation.offset / INSTRUCTION_SIZE]?.opcode === OPCODE_LDDW;
+      if (relocation.type !== R_BPF_NONE || lddwNone) relocations.set(relocation.offset, relocation);
     }
   }
 

@@ -32,3 +32,5 @@ export const windowsPlatform: Platform = {
   mapTypeById: (id) => mapTypes.get(id),
   attachTypeById: (id) => attachTypes.get(id),
 };
+
+export { linuxPlatform } from './linux/index.ts';

@@ -35,8 +35,8 @@ export interface HelperPrototype {
   /** The map types (ids) its map argument may be; any when absent (Linux's helpers restrict them). */
   readonly mapTypes?: readonly number[];
   /**
-   * Why the verifier cannot check calls to it (arguments or results it has no model for: sockets, BTF
-   * objects, spin locks, callbacks): such a call is refused naming the helper and the reason.
+   * Why a call to it is refused (the verifier has no model for its arguments or results: sockets, BTF
+   * objects, spin locks, callbacks; or the program type may not call it), naming the helper and the reason.
    */
   readonly unsupported?: string;
 }

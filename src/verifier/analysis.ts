@@ -107,6 +107,7 @@ export function analyse(instructions: readonly Instruction[], type: ProgramTypeS
     harnessExits: new Set(options.harnessExits ?? []),
     legacyPacketAccess: options.legacyPacketAccess ?? platform.legacyPacketAccess ?? false,
     externCalls: options.externCalls ?? new Map(),
+    mapClass: maps.map((m) => maps.findIndex((o) => sameDescriptor(o, m))),
   };
   const checkTermination = options.checkTermination ?? true;
   const maxIterations = options.maxLoopIterations ?? 1 << 24;
@@ -228,6 +229,12 @@ export function analyse(instructions: readonly Instruction[], type: ProgramTypeS
     ...(states ? { states } : {}),
     ...(ok ? { loopBound: totalIterations(shape.loops, loopBounds) } : {}),
   };
+}
+
+/** Maps a helper cannot tell apart: same type, sizes, read-only flag and inner map. */
+function sameDescriptor(a: MapDescriptor, b: MapDescriptor): boolean {
+  if (a.type !== b.type || a.keySize !== b.keySize || a.valueSize !== b.valueSize || !a.readOnly !== !b.readOnly) return false;
+  return a.inner === undefined || b.inner === undefined ? a.inner === b.inner : sameDescriptor(a.inner, b.inner);
 }
 
 function nonTermination(insns: readonly Instruction[], loop: Loop, bound: number, max: number): string {

@@ -71,6 +71,8 @@ function compareOnce(state: State, cond: JumpCond, is64: boolean, dst: number, s
     return [taken, fall];
   }
   if (left.kind === 'map' && right.kind === 'map' && is64 && (cond === 'eq' || cond === 'ne')) {
+    // One of several maps (merged) may or may not be the other one.
+    if ((left.merged || right.merged) && left.cls === right.cls) return [taken, fall];
     const same = left.map === right.map;
     return (cond === 'eq') === same ? [taken, null] : [null, fall];
   }

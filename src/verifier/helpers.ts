@@ -12,7 +12,7 @@ export function callHelper(p: Program, pc: number, state: State, id: number): vo
   const helper = p.platform.helper(p.type, id);
   if (!helper) return fail(`helper ${id} does not exist for ${p.type.name} programs on ${p.platform.name}`);
   const name = helper.name;
-  if (helper.unsupported) return fail(`${name} (helper ${id}) cannot be verified: ${helper.unsupported}`);
+  if (helper.unsupported) return fail(`${name} (helper ${id}): ${helper.unsupported}`);
   let map: number | undefined;
   /** The constant size of the memory an allocating helper returns (its const_alloc_size_or_zero argument). */
   let allocSize: number | undefined;
@@ -132,8 +132,13 @@ export function callHelper(p: Program, pc: number, state: State, id: number): vo
  * memory of the size in r3, written (memset, memcpy's and memmove's destination) or read; r1-r5 are gone
  * afterwards and r0 is a number (the destination pointer memset and memcpy return is not kept).
  */
-export function callBuiltin(p: Program, state: State, name: string): void {
-  if (!p.platform.builtinCalls?.includes(name)) fail(`call to ${name}, which this object does not define and ${p.platform.name} does not provide`);
+export function callBuiltin(p: Program, pc: number, state: State, name: string): void {
+  if (!p.platform.builtinCalls?.includes(name)) {
+    // A helper called by name (an object linked without the helper's declaration): the platform's helper of that name.
+    const helper = p.platform.builtinCalls ? [...p.platform.helpers.values()].find((h) => h.name === name) : undefined;
+    if (helper) return callHelper(p, pc, state, helper.id);
+    fail(`call to ${name}, which this object does not define and ${p.platform.name} does not provide`);
+  }
   const size = number(state, 3, `${name} size`);
   if (size.smin < 0n || size.umax > 1n << 31n) fail(`${name}: the size in r3 has no upper bound (${size}); bound it with a comparison`);
   const access = (r: number, write: boolean) => {

@@ -16,8 +16,12 @@ export type Value =
   | { readonly kind: 'stack'; readonly frame: number; readonly off: Scalar }
   /** A pointer into the packet (offset from data; data_end is the packet pointer at offset packet_size). */
   | { readonly kind: 'packet'; readonly off: Scalar; readonly end?: boolean }
-  /** A map (lddw map_fd). */
-  | { readonly kind: 'map'; readonly map: number }
+  /**
+   * A map (lddw map_fd). `cls` is the first map of the object with the same type, key, value and inner
+   * map (what a helper can tell apart); `merged`: paths holding different maps of that class met here, so
+   * the value is one of them (`map` is then `cls`).
+   */
+  | { readonly kind: 'map'; readonly map: number; readonly cls?: number; readonly merged?: true }
   /** A map value (or a shared region) of `size` bytes. */
   | { readonly kind: 'mem'; readonly map: number; readonly size: number; readonly off: Scalar; readonly readOnly?: true }
   /**
@@ -255,9 +259,12 @@ function valueJoin(a: Value, b: Value, fresh: (key: string) => number, threshold
         const o = b as typeof a;
         return a.end && o.end ? { kind: 'packet', off: n(a.off, o.off), end: true } : { kind: 'packet', off: n(a.off, o.off) };
       }
-      case 'map':
-        if (a.map === (b as typeof a).map) return a;
+      case 'map': {
+        const o = b as typeof a;
+        if (a.map === o.map && !o.merged) return a;
+        if (a.cls !== undefined && a.cls === o.cls) return { kind: 'map', map: a.cls, cls: a.cls, merged: true };
         break;
+      }
       case 'mem': {
         const o = b as typeof a;
         // A value read-only on either path stays read-only: writes through it are refused on both.
@@ -295,7 +302,7 @@ function valueLeq(a: Value, b: Value, ids: Map<number, string>): boolean {
     case 'ctx': return a.kind === 'ctx' && a.off.leq(b.off);
     case 'stack': return a.kind === 'stack' && a.frame === b.frame && a.off.leq(b.off);
     case 'packet': return a.kind === 'packet' && a.off.leq(b.off) && (!b.end || a.end === true);
-    case 'map': return a.kind === 'map' && a.map === b.map;
+    case 'map': return a.kind === 'map' && (b.merged ? a.cls === b.cls : a.map === b.map && !a.merged);
     case 'mem': return a.kind === 'mem' && a.size >= b.size && (b.map === -1 || a.map === b.map) && (!a.readOnly || b.readOnly === true) && a.off.leq(b.off);
     case 'mem_or_null':
       if (a.kind === 'mem_or_null') return a.inner === b.inner && a.size >= b.size && (b.map === -1 || a.map === b.map) && (!a.readOnly || b.readOnly === true) && mapId(b.id, String(a.id));

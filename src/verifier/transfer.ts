@@ -49,6 +49,8 @@ export interface Program {
   readonly checkReturnRange: boolean;
   /** LD_ABS/LD_IND are allowed (the platform's runtime executes them). */
   readonly legacyPacketAccess: boolean;
+  /** For each object map: the first map with the same descriptor (its class: what no helper can tell apart). */
+  readonly mapClass: readonly number[];
   /** Calls to undefined functions, by pc, with the function's name. */
   readonly externCalls: ReadonlyMap<number, string>;
 }
@@ -98,7 +100,10 @@ export function step(p: Program, pc: number, state: State): Successor[] {
       if (insn.dst === 10) fail('r10 (the frame pointer) is read-only');
       if (s.pseudo === PSEUDO_IMM64) state.set(insn.dst, scalar(Scalar.constant(wideImmediate(p.insns, pc))));
       // Maps are numbered by their index in the object, so a map by fd and a map by index are the same here.
-      else if (s.pseudo === PSEUDO_MAP_FD || s.pseudo === PSEUDO_MAP_IDX) state.set(insn.dst, { kind: 'map', map: mapOf(p, insn.imm) });
+      else if (s.pseudo === PSEUDO_MAP_FD || s.pseudo === PSEUDO_MAP_IDX) {
+        const map = mapOf(p, insn.imm);
+        state.set(insn.dst, { kind: 'map', map, cls: p.mapClass[map]! });
+      }
       else if (s.pseudo === PSEUDO_MAP_VALUE || s.pseudo === PSEUDO_MAP_IDX_VALUE) state.set(insn.dst, directValue(p, insn.imm, p.insns[pc + 1]!.imm));
       else fail(`lddw with pseudo source ${s.pseudo} is not supported`);
       return [{ pc: next, state }];
@@ -159,7 +164,7 @@ export function step(p: Program, pc: number, state: State): Successor[] {
         return [{ pc: next, state }];
       }
       if (s.target === 'kfunc' && insn.src === 2 && insn.imm === 0 && p.externCalls.has(pc)) {
-        callBuiltin(p, state, p.externCalls.get(pc)!);
+        callBuiltin(p, pc, state, p.externCalls.get(pc)!);
         return [{ pc: next, state }];
       }
       if (s.target === 'register') {

@@ -106,7 +106,7 @@ test('bad arguments get clear errors and a non-zero exit code', async () => {
   writeFileSync(join(work, 'garbage.o'), 'not an object, but long enough to have an ELF header\'s worth of bytes in it.');
   const garbage = await cli('show', 'verification', 'garbage.o');
   assert.deepEqual([garbage.code, garbage.stderr], [1, 'error: garbage.o: not an ELF file (bad magic number) (offset 0x0)\n']);
-  const extra = await cli('show', 'verification', 'trace.o', 'bind', 'TraceConnections', 'bind', 'normal', 'more');
+  const extra = await cli('show', 'verification', 'trace.o', 'bind', 'TraceConnections', 'bind', 'normal', 'windows', 'more');
   assert.equal(extra.code, 2);
   assert.match(extra.stderr, /too many arguments/);
 });

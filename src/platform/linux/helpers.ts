@@ -74,7 +74,7 @@ const h = (id: number, name: string, returns: ReturnKind, args: readonly ArgKind
 /** An integer-returning helper with these arguments. */
 const i = (id: number, name: string, args: readonly ArgKind[], extra: Extra = {}) => h(id, name, 'integer', args, extra);
 /** A helper this verifier cannot check, with the reason. */
-const no = (id: number, name: string, why: string, args: readonly ArgKind[] = []) => h(id, name, 'integer', args, { unsupported: why });
+const no = (id: number, name: string, why: string, args: readonly ArgKind[] = []) => h(id, name, 'integer', args, { unsupported: `calls to it cannot be verified: ${why}` });
 
 const skb = { contexts: [SK_BUFF] };
 const skbMoves = { contexts: [SK_BUFF], reallocatesPacket: true };

@@ -37,7 +37,9 @@ export const linuxPlatform: Platform = {
   sectionInfo: (section, objectPath) => linuxSectionInfo(section, objectPath),
   helper: (programType, id) => {
     const helper = helpers.get(id);
-    return helper && linuxHelperAvailable(helper, programType) ? helper : undefined;
+    if (!helper || linuxHelperAvailable(helper, programType)) return helper;
+    // Known, but not to this program type: refused with the reason.
+    return { ...helper, unsupported: `${programType?.name ?? 'this'} programs cannot call it: it takes the ${helper.contexts!.join(' or ')} context, and theirs is ${programType?.contextStruct || 'none'}` };
   },
   mapTypeById: (id) => mapTypes.get(id),
   attachTypeById: (id) => attachTypes.get(id),
