@@ -48,5 +48,5 @@ test('our verdicts on PREVAIL\'s cases: every disagreement is listed and explain
   for (const d of missed) assert.match(d.reason, /^ours is more precise: .*PREVAIL's own comment says/, `${key(d)}: a missed reject`);
   assert.ok(missed.length <= 2, `${missed.length} missed rejects`);
   assert.ok(agree >= Math.ceil(0.95 * cases.length), `agreement ${agree} of ${cases.length} is below 95%`);
-  assert.ok(agree >= 767, `agreement dropped to ${agree}`);
+  assert.ok(agree >= 774, `agreement dropped to ${agree}`);
 });

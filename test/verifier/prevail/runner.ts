@@ -2,7 +2,7 @@
 // (registers' types, offsets and value ranges, stack bytes, packet size, metadata offset, equalities;
 // a register whose type is a set starts one alternative per type), its options become analysis options,
 // and our verdict is compared with PREVAIL's (rejected iff it expects messages).
-import { windowsPlatform, type ProgramTypeSpec } from '../../../src/platform/index.ts';
+import { linuxPlatform, windowsPlatform, type Platform, type ProgramTypeSpec } from '../../../src/platform/index.ts';
 import { analyse, type EntryRegister, type EntryState, type MapDescriptor } from '../../../src/verifier/analysis.ts';
 import type { EntryVariable } from '../../../src/verifier/entry.ts';
 import type { Instruction } from '../../../src/isa/instruction.ts';
@@ -157,6 +157,36 @@ export function renumberHelpers(c: PrevailCase): Instruction[] {
   });
 }
 
+/**
+ * PREVAIL's cases call helpers by Linux numbers. A case calling a Linux helper eBPF for Windows lacks
+ * (bpf_ringbuf_reserve, bpf_get_stack, bpf_skc_lookup_tcp...) runs under the Linux platform's prototypes,
+ * by their own numbers, without the map-type and context restrictions: PREVAIL's mock maps have no types
+ * and its test context is no particular program type's.
+ */
+export const LINUX_TEST_PLATFORM: Platform = {
+  ...linuxPlatform,
+  helper: (_type, id) => {
+    const helper = linuxPlatform.helpers.get(id);
+    if (!helper) return undefined;
+    const { mapTypes: _m, contexts: _c, ...prototype } = helper as typeof helper & { contexts?: unknown };
+    return prototype;
+  },
+};
+
+/** Whether the case calls, by name, a helper only Linux has (or calls one through a register holding a Linux-only id). */
+export function callsLinuxOnlyHelper(c: PrevailCase): boolean {
+  const windows = [...windowsPlatform.helpers.values()];
+  const linux = [...linuxPlatform.helpers.values()];
+  const facts = c.pre === 'bottom' ? [] : c.pre;
+  return [...c.source.matchAll(/call(?:x (r\d+)| \d+);\s*(\w+)/g)].some(([, register, name]) => {
+    if (!linux.some((h) => h.name === name)) return false;
+    if (!windows.some((h) => h.name === name || h.cName === name || h.name.startsWith(name!))) return true;
+    // callx: the id is the register's value at entry.
+    const id = register ? facts.find((f) => f.subject === register && f.property === 'svalue' && /^\d+$/.test(f.value))?.value : undefined;
+    return id !== undefined && !windowsPlatform.helpers.has(Number(id));
+  });
+}
+
 /** Our verdict on one case: rejected or not, and the first error (or why the case cannot run here). */
 export function runCase(c: PrevailCase): { rejected: boolean; detail: string } {
   if (c.unrepresentable) return { rejected: true, detail: `not encodable: ${c.unrepresentable}` };
@@ -164,7 +194,8 @@ export function runCase(c: PrevailCase): { rejected: boolean; detail: string } {
   const entry = entryStatesOf(c.pre);
   if (typeof entry === 'string') return { rejected: true, detail: `entry state: ${entry}` };
   const termination = c.options.includes('termination');
-  const result = analyse(renumberHelpers(c), PREVAIL_TEST_CONTEXT, windowsPlatform, PREVAIL_MAPS, {
+  const linux = callsLinuxOnlyHelper(c);
+  const result = analyse(linux ? c.instructions : renumberHelpers(c), PREVAIL_TEST_CONTEXT, linux ? LINUX_TEST_PLATFORM : windowsPlatform, PREVAIL_MAPS, {
     entryState: entry,
     assumes: c.assumes,
     checkTermination: termination,
