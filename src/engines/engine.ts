@@ -4,6 +4,7 @@
 
 import type { Instruction } from '../isa/instruction.ts';
 import type { Arena } from '../runtime/arena.ts';
+import type { HashIndexLayout } from '../runtime/maps/hash.ts';
 
 /**
  * A helper as an engine calls it: five 64-bit arguments (r1-r5), one 64-bit result (r0). Arguments
@@ -39,6 +40,11 @@ export interface ExecutionEnvironment {
    * arguments fit in 32 bits, instead of the generic BigInt helper call; it must behave exactly as helper 1.
    */
   mapLookup?(mapHandle: number, keyAddress: number): number;
+  /**
+   * The arena index of the hash map with this handle, when compiled code may probe it in place of
+   * helper 1 (src/runtime/maps/hash.ts says which maps qualify), else undefined.
+   */
+  hashIndex?(mapHandle: number): HashIndexLayout | undefined;
 }
 
 /** A program ready to hand to an engine: validated, verified, relocated. */
@@ -52,8 +58,31 @@ export interface ExecutableProgram {
 export interface PreparedProgram {
   /** Runs the program once with r1 = `context` (an arena address, or any value for raw test programs) and returns r0. */
   run(context: bigint, options?: RunOptions): bigint;
+  /**
+   * Runs the program `count` times (at least 1) with r1 = `context` in one call, putting the context's
+   * data pointers back before each run as a repeated test run does, and returns r0 of the last run. Engines
+   * that cannot (the interpreter; JIT code that makes tail calls) leave it out and the caller loops.
+   */
+  runRepeated?(context: number, pointers: RepeatPointers, count: number, options?: RepeatOptions): bigint;
   /** Gives back what the program holds in the arena (its stack); it must not run afterwards. */
   dispose?(): void;
+}
+
+/** Where a repeated run puts the data pointers back: arena addresses of the 64-bit fields (0: none) and their values. */
+export interface RepeatPointers {
+  dataSlot: number;
+  dataEndSlot: number;
+  metaSlot: number;
+  /** What data and data_meta are set to. */
+  data: number;
+  /** What data_end is set to. */
+  end: number;
+}
+
+/** Options of a repeated run: the invocation, and where the number of runs completed is left (also after a fault). */
+export interface RepeatOptions {
+  invocation?: Invocation;
+  progress?: { completed: number };
 }
 
 /** Extra entry registers, for raw programs such as the conformance suite's (r1 = memory, r2 = its length). */

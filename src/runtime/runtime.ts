@@ -6,7 +6,7 @@
 import { cpus } from 'node:os';
 import type { Btf } from '../btf/btf.ts';
 import { formatValue, type DecodedValue } from '../btf/value.ts';
-import { ExecutionError, type ExecutionEnvironment, type HelperFunction, type Invocation, type PreparedProgram } from '../engines/engine.ts';
+import { ExecutionError, type ExecutionEnvironment, type HelperFunction, type Invocation, type PreparedProgram, type RepeatPointers } from '../engines/engine.ts';
 import { windowsPlatform, type Platform, type ProgramTypeSpec } from '../platform/index.ts';
 import { Arena } from './arena.ts';
 import { bindHelpers, HelperError, type HelperHost } from './helpers.ts';
@@ -14,7 +14,7 @@ import { hookHelper, joinTestContext, splitTestContext, type HookHost, type Hook
 import { loadObject, type LoadOptions, type LoadResult } from './loader.ts';
 import { isNativeSource, loadNativeModule } from '../native/load.ts';
 import type { SigningPolicy } from '../native/module.ts';
-import { ArrayMap, createMap, MapError, type BpfMap } from './maps/index.ts';
+import { ArrayMap, createMap, HashMap, MapError, type BpfMap } from './maps/index.ts';
 import { checkTestRunInput, testRun, TestRunError, type TestRunInput, type TestRunResult } from './test-run.ts';
 
 export type { LoadOptions, LoadResult } from './loader.ts';
@@ -566,6 +566,10 @@ export class Runtime {
         if (!own.has(id)) own.set(id, hookHelper(type.name, id, hook));
         return own.get(id);
       },
+      hashIndex: (mapHandle) => {
+        const map = this.byHandle.get(mapHandle)?.map;
+        return map instanceof HashMap ? map.inlineLayout() : undefined;
+      },
       mapLookup: (mapHandle, keyAddress) => {
         const live = this.byHandle.get(mapHandle);
         if (!live) throw new HelperError(`0x${mapHandle.toString(16)} is not a map`);
@@ -610,7 +614,7 @@ export class Runtime {
  * (a class, not closures: under tsx each closure created costs a name definition, and this runs per event).
  */
 class ProgramInvocation {
-  private readonly options: { invocation: Invocation } = { invocation: { context: 0 } };
+  private readonly options: { invocation: Invocation; progress: { completed: number } } = { invocation: { context: 0 }, progress: { completed: 0 } };
   constructor(
     private readonly programs: ReadonlyMap<number, LiveProgram>,
     private readonly first: LiveProgram,
@@ -630,6 +634,22 @@ class ProgramInvocation {
       const callee = this.programs.get(next);
       if (!callee) return r0; // freed since the call was recorded: nothing left to run
       program = callee;
+    }
+  }
+
+  /** All runs inside the engine when it can (no tail calls), else undefined: the test run loops over run(). */
+  runRepeated(context: number, pointers: RepeatPointers, count: number): bigint | undefined {
+    const prepared = this.first.prepared!;
+    if (!prepared.runRepeated) return undefined;
+    const { invocation, progress } = this.options;
+    invocation.context = context;
+    invocation.tailCalls = 0;
+    invocation.tailCall = undefined;
+    progress.completed = 0;
+    try {
+      return prepared.runRepeated(context, pointers, count, this.options);
+    } finally {
+      this.first.runCount += progress.completed;
     }
   }
 }

@@ -4,6 +4,7 @@
 // program run `repeat` times, then the data and context copied back out. And the relocation that turns
 // an object's map references into the addresses engines use.
 
+import type { RepeatPointers } from '../engines/engine.ts';
 import type { Instruction } from '../isa/instruction.ts';
 import { PSEUDO_IMM64, PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from '../isa/opcodes.ts';
 import type { ProgramTypeSpec } from '../platform/index.ts';
@@ -46,6 +47,11 @@ export interface TestRunResult {
 /** Something a test run can run: a prepared program, or the runtime's invocation of one (tail calls included). */
 export interface Runnable {
   run(context: bigint): bigint;
+  /**
+   * All `count` runs in one call, the data pointers put back before each (JIT code loops inside wasm):
+   * r0 of the last run, or undefined when it cannot, and the test run loops over `run` instead.
+   */
+  runRepeated?(context: number, pointers: RepeatPointers, count: number): bigint | undefined;
 }
 
 /** Checks a test run's input against the program type; throws TestRunError before anything is allocated. */
@@ -84,15 +90,24 @@ export function testRun(program: Runnable, arena: Arena, type: ProgramTypeSpec, 
     // fit in 32 bits, so each pointer is two u32 stores, with no BigInt on the way.
     const end = data + dataIn.length;
     const { dataOffset, dataEndOffset, metaOffset } = type;
-    const contextArgument = BigInt(context);
-    let returnValue = 0n;
+    const pointers: RepeatPointers = {
+      dataSlot: dataOffset >= 0 ? context + dataOffset : 0,
+      dataEndSlot: dataEndOffset >= 0 ? context + dataEndOffset : 0,
+      metaSlot: metaOffset >= 0 ? context + metaOffset : 0,
+      data,
+      end,
+    };
     const start = process.hrtime.bigint();
-    for (let i = 0; i < repeat; i++) {
-      const view = arena.view;
-      if (dataOffset >= 0) setPointer(view, context + dataOffset, data);
-      if (dataEndOffset >= 0) setPointer(view, context + dataEndOffset, end);
-      if (metaOffset >= 0) setPointer(view, context + metaOffset, data);
-      returnValue = program.run(contextArgument);
+    let returnValue = program.runRepeated?.(context, pointers, repeat);
+    if (returnValue === undefined) {
+      const contextArgument = BigInt(context);
+      for (let i = 0; i < repeat; i++) {
+        const view = arena.view;
+        if (dataOffset >= 0) setPointer(view, context + dataOffset, data);
+        if (dataEndOffset >= 0) setPointer(view, context + dataEndOffset, end);
+        if (metaOffset >= 0) setPointer(view, context + metaOffset, data);
+        returnValue = program.run(contextArgument);
+      }
     }
     const durationNs = Number(process.hrtime.bigint() - start) / repeat;
     // The data the context's pointers delimit after the run (xdp may have moved its start).
@@ -112,7 +127,7 @@ export function testRun(program: Runnable, arena: Arena, type: ProgramTypeSpec, 
     if (dataOffset >= 0) contextOut.fill(0, dataOffset, dataOffset + 8);
     if (dataEndOffset >= 0) contextOut.fill(0, dataEndOffset, dataEndOffset + 8);
     if (metaOffset >= 0) contextOut.fill(0, metaOffset, metaOffset + 8);
-    return { returnValue, durationNs, dataOut, contextOut, ...(dataTruncated ? { dataTruncated } : {}) };
+    return { returnValue: returnValue ?? 0n, durationNs, dataOut, contextOut, ...(dataTruncated ? { dataTruncated } : {}) };
   } finally {
     arena.free(context);
     arena.free(buffer);

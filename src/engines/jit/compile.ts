@@ -9,6 +9,7 @@ import { wideImmediate } from '../../isa/instruction.ts';
 import { lookupForm, PSEUDO_IMM64, type AluOp, type JumpCond } from '../../isa/opcodes.ts';
 import { assertValid, branchTarget } from '../../isa/validate.ts';
 import { NULL_GUARD, STACK_FRAME_SIZE } from '../../runtime/arena.ts';
+import { BUCKET_DELETED, BUCKET_HASH, BUCKET_KEY, BUCKET_VALUE, INDEX_BUCKETS, INDEX_MASK, KEY_HASH_C1, KEY_HASH_C2, KEY_HASH_SEED, type HashIndexLayout } from '../../runtime/maps/hash.ts';
 import { TAIL_CALL_HELPER } from '../engine.ts';
 import { buildGraph, JitError, type FunctionGraph } from './cfg.ts';
 import { encodeModule, FunctionBody, I32, I64, WASM } from './wasm.ts';
@@ -27,10 +28,28 @@ export interface CompileOptions {
    * the interpreter counts them (raw, unverified programs, which may loop forever). Default: no limit.
    */
   loopLimit?: number;
+  /**
+   * Hash maps whose arena index lookups may probe inline, by the handle address a program's lddw loads
+   * (unchecked code only: the verifier proved the key is readable). Other lookups call the runtime.
+   */
+  hashIndexes?: ReadonlyMap<number, HashIndexLayout>;
+  /**
+   * Also export `<name>_repeat(context, r10, stack base, data slot, data_end slot, meta slot, data, end,
+   * count) -> r0` (all i32 but r0), which runs the program `count` times, the context's data pointers put
+   * back before each run, as a repeated test run does, and `<name>_done() -> i32`, the runs it completed
+   * (read after a fault). Programs that make tail calls get none: their callees run from the runtime.
+   */
+  repeatEntry?: boolean;
 }
+
+/** Most hash maps one lookup site tells apart at run time when its map is not known at compile time. */
+const INLINE_CANDIDATES = 4;
 
 // Local indices: parameters first (r1-r5, r10 for every function), then r0, r6-r9, then temporaries.
 const R1 = 0, R10 = 5, R0 = 6, R6 = 7, T0 = 11, T1 = 12, A = 13;
+// i32 locals of an inline hash lookup: key address, hash, buckets, mask, bucket index, bucket address,
+// value, buckets left to look at.
+const LK = 14, LH = 15, LB = 16, LM = 17, LI = 18, LP = 19, LV = 20, LN = 21;
 const reg = (n: number) => (n === 0 ? R0 : n <= 5 ? R1 + n - 1 : n === 10 ? R10 : R6 + n - 6);
 
 const TYPE_MAIN = 0; // (r1, r2, r10, base) -> r0
@@ -38,17 +57,23 @@ const TYPE_SUB = 1; // (r1..r5, r10) -> r0
 const TYPE_HELPER = 2; // (id, pc, r1..r5) -> r0
 const TYPE_FAULT = 3; // (code, pc) -> ()
 const TYPE_LOOKUP = 4; // (map handle, key address, pc) -> value address
+const TYPE_REPEAT = 5; // (context, r10, base, data slot, data_end slot, meta slot, data, end, count) -> r0
+const TYPE_DONE = 6; // () -> runs completed
 const IMPORT_HELPER = 0, IMPORT_FAULT = 1, IMPORT_LOOKUP = 2, FUNCTIONS_BASE = 3;
 const GLOBAL_BASE = 0;
 /** Set when a tail call was recorded: every function returns 0 up to the entry (spec §6.3). */
 const GLOBAL_UNWIND = 1;
 /** Backward jumps and local calls left in this run (only with a loop limit). */
 const GLOBAL_BUDGET = 2;
+/** Runs a repeat entry has completed. */
+const GLOBAL_DONE = 3;
 
 type Context = { kind: 'block'; target: number } | { kind: 'loop'; target: number } | { kind: 'if' };
 
 class FunctionCompiler {
-  readonly body = new FunctionBody([{ count: 5, type: I64 }, { count: 2, type: I64 }, { count: 1, type: I32 }]);
+  readonly body = new FunctionBody([{ count: 5, type: I64 }, { count: 2, type: I64 }, { count: 9, type: I32 }]);
+  /** The constant r1 holds here, when the current block loaded one (the map of a lookup), else undefined. */
+  private knownR1: number | undefined;
   private readonly contexts: Context[] = [];
   private readonly loopHeaders = new Set<number>();
   private readonly merges = new Set<number>();
@@ -132,10 +157,12 @@ class FunctionCompiler {
   private emitBlock(x: number): void {
     const block = this.graph.blocks.get(x)!;
     let pc = x;
+    this.knownR1 = undefined;
     while (pc < block.end) {
       const form = lookupForm(this.insns[pc]!)!;
       if (pc + form.slots >= block.end && block.terminator !== 'fallthrough') break;
       this.instruction(pc);
+      this.trackR1(pc);
       pc += form.slots;
     }
     switch (block.terminator) {
@@ -298,10 +325,7 @@ class FunctionCompiler {
         }
         if (s.target === 'kfunc') throw new JitError('UNSUPPORTED', pc, 'calls to kernel functions (kfuncs) are not supported');
         if (s.target === 'helper' && insn.imm === 1 && !this.options.checked) {
-          // bpf_map_lookup_elem on plain i32s: a verified program passes a map handle and a stack or map
-          // value address here, both inside the arena, so no BigInt crosses the boundary.
-          b.get(reg(1)).op(WASM.i32WrapI64).get(reg(2)).op(WASM.i32WrapI64).i32(pc);
-          b.withIndex(WASM.call, IMPORT_LOOKUP).op(WASM.i64ExtendI32U).set(R0);
+          this.mapLookup(pc);
           return;
         }
         if (s.target === 'register') b.get(d).op(WASM.i32WrapI64);
@@ -319,6 +343,117 @@ class FunctionCompiler {
         throw new JitError('UNSUPPORTED', pc, 'legacy packet access (ld_abs/ld_ind) is not supported on this platform');
       default:
         throw new JitError('UNSUPPORTED', pc, `unexpected ${s.kind} inside a block`);
+    }
+  }
+
+  /** Forgets r1's constant when instruction `pc` writes r1; remembers it when it loads one. */
+  private trackR1(pc: number): void {
+    const insn = this.insns[pc]!;
+    const s = lookupForm(insn)!.semantics;
+    if (s.kind === 'lddw' && insn.dst === 1) {
+      const value = wideImmediate(this.insns, pc);
+      this.knownR1 = value > 0n && value < 0x1_0000_0000n ? Number(value) : undefined;
+      return;
+    }
+    if (s.kind === 'call') this.knownR1 = undefined;
+    else if (s.kind === 'atomic') {
+      if (insn.src === 1 && (s.fetch || s.op === 'xchg')) this.knownR1 = undefined;
+    } else if (s.kind !== 'store' && insn.dst === 1) this.knownR1 = undefined;
+  }
+
+  /**
+   * bpf_map_lookup_elem in unchecked code. A verified program passes a map handle and a stack or map
+   * value address, both inside the arena: a hash map with an arena index is probed inline (its handle
+   * known from the lddw in this block, or told apart from the program's other such maps at run time),
+   * anything else calls the runtime's lookup on plain i32s, so no BigInt crosses the boundary.
+   */
+  private mapLookup(pc: number): void {
+    const b = this.body;
+    const indexes = this.options.hashIndexes;
+    const known = this.knownR1 === undefined ? undefined : indexes?.get(this.knownR1);
+    const callRuntime = () => {
+      b.get(reg(1)).op(WASM.i32WrapI64).get(reg(2)).op(WASM.i32WrapI64).i32(pc);
+      b.withIndex(WASM.call, IMPORT_LOOKUP).op(WASM.i64ExtendI32U).set(R0);
+    };
+    if (known) {
+      this.inlineLookup(known);
+      return;
+    }
+    const candidates = this.knownR1 === undefined && indexes ? [...indexes] : [];
+    if (candidates.length === 0 || candidates.length > INLINE_CANDIDATES) {
+      callRuntime();
+      return;
+    }
+    for (const [handle, layout] of candidates) {
+      b.get(reg(1)).i64(BigInt(handle)).op(WASM.i64Eq, WASM.if, 0x40);
+      this.inlineLookup(layout);
+      b.op(WASM.else);
+    }
+    callRuntime();
+    for (let i = 0; i < candidates.length; i++) b.op(WASM.end);
+  }
+
+  /** Probes a hash map's arena index for the key at r2 (src/runtime/maps/hash.ts): r0 = value address or 0. */
+  private inlineLookup(layout: HashIndexLayout): void {
+    const b = this.body;
+    b.get(reg(2)).op(WASM.i32WrapI64).set(LK);
+    this.keyHash(layout.keySize);
+    b.i32(layout.header).memAt(WASM.i32Load, INDEX_BUCKETS).set(LB);
+    b.i32(layout.header).memAt(WASM.i32Load, INDEX_MASK).tee(LM);
+    b.get(LH).op(WASM.i32And).set(LI);
+    b.get(LM).i32(1).op(WASM.i32Add).set(LN);
+    b.op(WASM.block, 0x40, WASM.loop, 0x40);
+    // bucket = buckets + index * stride; an empty bucket ends the probe with value 0.
+    b.get(LB).get(LI).i32(layout.stride).op(WASM.i32Mul, WASM.i32Add).tee(LP).memAt(WASM.i32Load, BUCKET_VALUE).tee(LV);
+    b.op(WASM.i32Eqz).withIndex(WASM.br_if, 1);
+    b.get(LP).memAt(WASM.i32Load, BUCKET_HASH).get(LH).op(WASM.i32Eq).get(LV).i32(BUCKET_DELETED).op(WASM.i32Ne, WASM.i32And, WASM.if, 0x40);
+    this.keysEqual(layout.keySize);
+    b.withIndex(WASM.br_if, 2).op(WASM.end);
+    b.get(LI).i32(1).op(WASM.i32Add).get(LM).op(WASM.i32And).set(LI);
+    b.get(LN).i32(1).op(WASM.i32Sub).tee(LN).withIndex(WASM.br_if, 0);
+    b.op(WASM.end);
+    b.i32(0).set(LV);
+    b.op(WASM.end);
+    b.get(LV).op(WASM.i64ExtendI32U).set(R0);
+  }
+
+  /** LH = the index's key hash (hashKey in src/runtime/maps/hash.ts) of the `keySize` bytes at LK. */
+  private keyHash(keySize: number): void {
+    const b = this.body;
+    const scramble = () => b.i32(KEY_HASH_C1).op(WASM.i32Mul).i32(15).op(WASM.i32Rotl).i32(KEY_HASH_C2).op(WASM.i32Mul);
+    b.i32(KEY_HASH_SEED).set(LH);
+    let at = 0;
+    for (; at + 4 <= keySize; at += 4) {
+      b.get(LH).get(LK).memAt(WASM.i32Load, at);
+      scramble();
+      b.op(WASM.i32Xor).i32(13).op(WASM.i32Rotl).i32(5).op(WASM.i32Mul).i32(0xe6546b64).op(WASM.i32Add).set(LH);
+    }
+    const tail = keySize - at;
+    if (tail > 0) {
+      b.get(LH);
+      if (tail === 1) b.get(LK).memAt(WASM.i32Load8U, at);
+      else b.get(LK).memAt(WASM.i32Load16U, at);
+      if (tail === 3) b.get(LK).memAt(WASM.i32Load8U, at + 2).i32(16).op(WASM.i32Shl, WASM.i32Or);
+      scramble();
+      b.op(WASM.i32Xor).set(LH);
+    }
+    b.get(LH).i32(keySize).op(WASM.i32Xor).tee(LH);
+    b.get(LH).i32(16).op(WASM.i32ShrU, WASM.i32Xor).i32(0x85ebca6b).op(WASM.i32Mul).tee(LH);
+    b.get(LH).i32(13).op(WASM.i32ShrU, WASM.i32Xor).i32(0xc2b2ae35).op(WASM.i32Mul).tee(LH);
+    b.get(LH).i32(16).op(WASM.i32ShrU, WASM.i32Xor).set(LH);
+  }
+
+  /** Pushes 1 when the bucket at LP holds the `keySize`-byte key at LK, else 0. */
+  private keysEqual(keySize: number): void {
+    const b = this.body;
+    let first = true;
+    for (let at = 0; at < keySize; ) {
+      const width = keySize - at >= 8 ? 8 : keySize - at >= 4 ? 4 : keySize - at >= 2 ? 2 : 1;
+      const load = { 8: WASM.i64Load, 4: WASM.i32Load, 2: WASM.i32Load16U, 1: WASM.i32Load8U }[width];
+      b.get(LP).memAt(load, BUCKET_KEY + at).get(LK).memAt(load, at).op(width === 8 ? WASM.i64Eq : WASM.i32Eq);
+      if (!first) b.op(WASM.i32And);
+      first = false;
+      at += width;
     }
   }
 
@@ -451,6 +586,31 @@ function functionEntries(insns: readonly Instruction[]): number[] {
   return entries;
 }
 
+/**
+ * A program's repeat entry and its `done` export: `count` runs (at least one) in one call from JavaScript,
+ * each after the data pointers are put back (a slot of 0: the context has no such field), r0 of the last.
+ */
+function repeatEntry(exportName: string, entryFunction: number, options: CompileOptions): { type: number; body: FunctionBody; export: string }[] {
+  const [CONTEXT, R10_, BASE, DATA_SLOT, END_SLOT, META_SLOT, DATA, END, COUNT] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const RESULT = 9, DONE = 10;
+  const body = new FunctionBody([{ count: 1, type: I64 }, { count: 1, type: I32 }]);
+  body.get(BASE).op(WASM.i64ExtendI32U).withIndex(WASM.globalSet, GLOBAL_BASE);
+  body.i32(0).tee(DONE).withIndex(WASM.globalSet, GLOBAL_DONE);
+  body.op(WASM.loop, 0x40);
+  for (const [slot, value] of [[DATA_SLOT, DATA], [END_SLOT, END], [META_SLOT, DATA]] as const) {
+    body.get(slot).op(WASM.if, 0x40).get(slot).get(value).op(WASM.i64ExtendI32U).mem(WASM.i64Store).op(WASM.end);
+  }
+  if (options.loopLimit !== undefined && options.loopLimit !== Infinity) body.i32(Math.min(options.loopLimit, 0x7fffffff)).withIndex(WASM.globalSet, GLOBAL_BUDGET);
+  body.get(CONTEXT).op(WASM.i64ExtendI32U).i64(0n).i64(0n).i64(0n).i64(0n).get(R10_).op(WASM.i64ExtendI32U).withIndex(WASM.call, entryFunction).set(RESULT);
+  body.get(DONE).i32(1).op(WASM.i32Add).tee(DONE).withIndex(WASM.globalSet, GLOBAL_DONE);
+  body.get(DONE).get(COUNT).op(WASM.i32LtU).withIndex(WASM.br_if, 0);
+  body.op(WASM.end);
+  body.get(RESULT);
+  const done = new FunctionBody([]);
+  done.withIndex(WASM.globalGet, GLOBAL_DONE);
+  return [{ type: TYPE_REPEAT, body, export: `${exportName}_repeat` }, { type: TYPE_DONE, body: done, export: `${exportName}_done` }];
+}
+
 /** Compiles a validated program to a WebAssembly module exporting `run(r1, r2, r10, stackBase) -> r0`. */
 export function compileToWasm(insns: readonly Instruction[], options: CompileOptions): Uint8Array<ArrayBuffer> {
   return compileProgramsToWasm([{ instructions: insns, exportName: 'run' }], options);
@@ -475,6 +635,7 @@ export function compileProgramsToWasm(programs: readonly { instructions: readonl
     if (options.loopLimit !== undefined && options.loopLimit !== Infinity) main.i32(Math.min(options.loopLimit, 0x7fffffff)).withIndex(WASM.globalSet, GLOBAL_BUDGET);
     main.get(0).get(1).i64(0n).i64(0n).i64(0n).get(2).withIndex(WASM.call, functionIndex.get(0)!);
     functions.push({ type: TYPE_MAIN, body: main, export: exportName }, ...subprograms);
+    if (options.repeatEntry && !makesTailCalls(insns)) functions.push(...repeatEntry(exportName, functionIndex.get(0)!, options));
   }
   return encodeModule({
     types: [
@@ -483,9 +644,11 @@ export function compileProgramsToWasm(programs: readonly { instructions: readonl
       { params: [I32, I32, I64, I64, I64, I64, I64], results: [I64] },
       { params: [I32, I32], results: [] },
       { params: [I32, I32, I32], results: [I32] },
+      { params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], results: [I64] },
+      { params: [], results: [I32] },
     ],
     imports: [{ name: 'helper', type: TYPE_HELPER }, { name: 'fault', type: TYPE_FAULT }, { name: 'lookup', type: TYPE_LOOKUP }],
-    globals: [{ type: I64, mutable: true, init: 0n }, { type: I32, mutable: true, init: 0n }, { type: I32, mutable: true, init: 0n }],
+    globals: [{ type: I64, mutable: true, init: 0n }, { type: I32, mutable: true, init: 0n }, { type: I32, mutable: true, init: 0n }, { type: I32, mutable: true, init: 0n }],
     functions,
   });
 }

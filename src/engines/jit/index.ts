@@ -3,13 +3,17 @@
 
 import { formatAssemblerInstruction } from '../../isa/disassemble.ts';
 import { ProgramStack } from '../../runtime/arena.ts';
-import { ExecutionError, type Engine, type ExecutableProgram, type ExecutionEnvironment, type Invocation, type PreparedProgram, type RunOptions } from '../engine.ts';
+import { wideImmediate, type Instruction } from '../../isa/instruction.ts';
+import { PSEUDO_IMM64 } from '../../isa/opcodes.ts';
+import type { HashIndexLayout } from '../../runtime/maps/hash.ts';
+import { ExecutionError, type Engine, type ExecutableProgram, type ExecutionEnvironment, type Invocation, type PreparedProgram, type RepeatOptions, type RepeatPointers, type RunOptions } from '../engine.ts';
 import { compileToWasm, FAULT_CALL_DEPTH, FAULT_INSTRUCTION_LIMIT, FAULT_OUT_OF_BOUNDS, type CompileOptions } from './compile.ts';
 
 export { JitError } from './cfg.ts';
 export { compileProgramsToWasm, compileToWasm } from './compile.ts';
 
 type RunExport = (r1: bigint, r2: bigint, r10: bigint, base: bigint) => bigint;
+type RepeatExport = (context: number, r10: number, base: number, dataSlot: number, endSlot: number, metaSlot: number, data: number, end: number, count: number) => bigint;
 
 class CompiledProgram implements PreparedProgram {
   private readonly runExport: RunExport;
@@ -18,6 +22,8 @@ class CompiledProgram implements PreparedProgram {
   private readonly stackTop: bigint;
   private readonly stackBase: bigint;
   private invocation: Invocation = { context: 0 };
+  private readonly repeatExport: RepeatExport | undefined;
+  private readonly doneExport: (() => number) | undefined;
 
   /** `code`: the compiled module and the export that runs this program (a native module holds several). */
   constructor(program: ExecutableProgram, environment: ExecutionEnvironment, code: { module: WebAssembly.Module; entry: string }) {
@@ -58,6 +64,9 @@ class CompiledProgram implements PreparedProgram {
     };
     const instance = new WebAssembly.Instance(code.module, { env: { memory: environment.arena.memory, helper, fault, lookup } });
     this.runExport = instance.exports[code.entry] as RunExport;
+    this.repeatExport = instance.exports[`${code.entry}_repeat`] as RepeatExport | undefined;
+    this.doneExport = instance.exports[`${code.entry}_done`] as (() => number) | undefined;
+    if (!this.repeatExport || !this.doneExport) this.runRepeated = undefined;
     this.stack = new ProgramStack(environment.arena);
     this.stackTop = BigInt(this.stack.frameTop(0));
     this.stackBase = BigInt(this.stack.base);
@@ -65,6 +74,20 @@ class CompiledProgram implements PreparedProgram {
 
   dispose(): void {
     this.stack.release();
+  }
+
+  runRepeated?(context: number, pointers: RepeatPointers, count: number, options: RepeatOptions = {}): bigint {
+    this.invocation = options.invocation ?? { context };
+    const { dataSlot, dataEndSlot, metaSlot, data, end } = pointers;
+    try {
+      const r0 = this.repeatExport!(context, Number(this.stackTop), Number(this.stackBase), dataSlot, dataEndSlot, metaSlot, data, end, Math.max(1, count));
+      if (options.progress) options.progress.completed = Math.max(1, count);
+      return BigInt.asUintN(64, r0);
+    } catch (error) {
+      if (options.progress) options.progress.completed = this.doneExport!();
+      if (error instanceof WebAssembly.RuntimeError) throw new ExecutionError('OUT_OF_BOUNDS', -1, `the compiled program trapped: ${error.message}`);
+      throw error;
+    }
   }
 
   run(context: bigint, options: RunOptions = {}): bigint {
@@ -84,8 +107,31 @@ export function createJit(options: Partial<CompileOptions> = {}): Engine {
   const compileOptions: CompileOptions = { checked: options.checked ?? true, ...(options.loopLimit !== undefined ? { loopLimit: options.loopLimit } : {}) };
   return {
     name: 'jit',
-    prepare: (program, environment) => new CompiledProgram(program, environment, { module: new WebAssembly.Module(compileToWasm(program.instructions, compileOptions)), entry: 'run' }),
+    prepare: (program, environment) => {
+      const hashIndexes = compileOptions.checked ? undefined : hashIndexesOf(program.instructions, environment);
+      const options: CompileOptions = { ...compileOptions, repeatEntry: true, ...(hashIndexes ? { hashIndexes } : {}) };
+      return new CompiledProgram(program, environment, { module: new WebAssembly.Module(compileToWasm(program.instructions, options)), entry: 'run' });
+    },
   };
+}
+
+/** The hash maps, among the constants the program's lddw load, whose lookups may be probed inline. */
+function hashIndexesOf(instructions: readonly Instruction[], environment: ExecutionEnvironment): Map<number, HashIndexLayout> | undefined {
+  if (!environment.hashIndex) return undefined;
+  const found = new Map<number, HashIndexLayout>();
+  for (let pc = 0; pc + 1 < instructions.length; pc++) {
+    const insn = instructions[pc]!;
+    if (insn.opcode !== 0x18) continue;
+    if (insn.src === PSEUDO_IMM64) {
+      const value = wideImmediate(instructions, pc);
+      if (value > 0n && value < 0x1_0000_0000n && !found.has(Number(value))) {
+        const layout = environment.hashIndex(Number(value));
+        if (layout) found.set(Number(value), layout);
+      }
+    }
+    pc++;
+  }
+  return found.size > 0 ? found : undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ export const WASM = {
   unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d, return: 0x0f, call: 0x10,
   drop: 0x1a, select: 0x1b,
   localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24,
-  i64Load: 0x29, i64Load8S: 0x30, i64Load8U: 0x31, i64Load16S: 0x32, i64Load16U: 0x33, i64Load32S: 0x34, i64Load32U: 0x35,
+  i32Load: 0x28, i64Load: 0x29, i32Load8U: 0x2d, i32Load16U: 0x2f, i64Load8S: 0x30, i64Load8U: 0x31, i64Load16S: 0x32, i64Load16U: 0x33, i64Load32S: 0x34, i64Load32U: 0x35,
   i64Store: 0x37, i64Store8: 0x3c, i64Store16: 0x3d, i64Store32: 0x3e, memorySize: 0x3f,
   i32Const: 0x41, i64Const: 0x42,
   i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, i32LtS: 0x48, i32LtU: 0x49, i32GtS: 0x4a, i32GtU: 0x4b, i32LeS: 0x4c, i32LeU: 0x4d, i32GeS: 0x4e, i32GeU: 0x4f,
@@ -82,6 +82,12 @@ export class FunctionBody {
   /** A load or store with alignment hint 0 and offset 0 (addresses are computed in full). */
   mem(opcode: number): this {
     this.code.push(opcode, 0, 0);
+    return this;
+  }
+  /** A load or store at the address on the stack plus a constant `offset`. */
+  memAt(opcode: number, offset: number): this {
+    this.code.push(opcode, 0);
+    uleb(this.code, offset);
     return this;
   }
   withIndex(opcode: number, index: number): this {
