@@ -111,6 +111,8 @@ export function callHelper(p: Program, pc: number, state: State, id: number): vo
     state.zone.forget(state.v(r));
   }
   if (helper.reallocatesPacket) forgetPacket(state, p.maxPacket);
+  // A record given back (bpf_ringbuf_submit/discard) is gone: no pointer to allocated memory survives the call.
+  if (args.includes('alloc_mem')) forget(state, (v) => (v.kind === 'mem' || v.kind === 'mem_or_null') && v.map === ALLOCATED);
   if (helper.returns === 'alloc_mem_or_null') {
     if (allocSize === undefined) fail(`${name} returns allocated memory but takes no size to allocate`);
     state.set(0, { kind: 'mem_or_null', map: ALLOCATED, size: allocSize!, id: state.nextId++, origin: pc, helper: name });
@@ -189,7 +191,13 @@ function numbersOnly(state: State, v: Extract<Value, { kind: 'stack' }>, size: n
 
 /** After a helper that may move the packet: no packet pointer survives, and nothing is known of its size. */
 function forgetPacket(state: State, maxPacket: number): void {
-  const dead = (v: Value) => v.kind === 'packet';
+  forget(state, (v) => v.kind === 'packet');
+  state.zone.assignInterval(PACKET_SIZE, 0, maxPacket);
+  bindBounds(state.zone, PACKET_SIZE, scalar(Scalar.unsignedRange(0n, BigInt(maxPacket))));
+}
+
+/** Every register and stack slot, in every frame, holding a `dead` value is emptied. */
+function forget(state: State, dead: (v: Value) => boolean): void {
   state.regs.forEach((v, r) => dead(v) && state.set(r, UNINIT));
   state.savedRegs.forEach((regs) => regs.forEach((v, r) => dead(v) && (regs[r] = UNINIT)));
   state.stacks.forEach((f, d) => f.slots.forEach((v, slot) => {
@@ -198,6 +206,4 @@ function forgetPacket(state: State, maxPacket: number): void {
     f.bytes.fill(0, slot * 8, slot * 8 + 8);
     state.zone.forget(slotVar(d, slot));
   }));
-  state.zone.assignInterval(PACKET_SIZE, 0, maxPacket);
-  bindBounds(state.zone, PACKET_SIZE, scalar(Scalar.unsignedRange(0n, BigInt(maxPacket))));
 }
