@@ -13,7 +13,7 @@ import { openObjectFile } from '../../src/object/index.ts';
 import { windowsPlatform } from '../../src/platform/index.ts';
 import { seededRandom } from '../../src/object/mutate.ts';
 import { Arena } from '../../src/runtime/arena.ts';
-import { HashMap, hashKey } from '../../src/runtime/maps/hash.ts';
+import { HashMap, hashKey, INDEX_BUCKETS } from '../../src/runtime/maps/hash.ts';
 import { Runtime, type RuntimeTestRunInput } from '../../src/runtime/runtime.ts';
 import { relocateMaps, testRun, type Runnable } from '../../src/runtime/test-run.ts';
 import { compileTestProgram } from '../support/compile.ts';
@@ -251,6 +251,39 @@ test('the JS side of a hash map keeps its index in step: lookups by address, gro
   arena.free(key);
   full.dispose();
   assert.equal(arena.allocatedBytes, before);
+});
+
+test('a write through a value pointer kept after its delete cannot hang lookups, and the next insert repairs the index', () => {
+  const runtime = new Runtime({ cpuCount: 1 });
+  // 256-byte values: the same arena size class as the 16-bucket index of 4-byte keys the map grows into.
+  const id = runtime.createMap({ type: 'hash', name: 'm', keySize: 4, valueSize: 256, maxEntries: 100 });
+  const map = runtime.map(id) as HashMap;
+  const key = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
+  const value = (n: number) => new Uint8Array(256).fill(n);
+  for (let n = 0; n < 6; n++) map.update(key(n), value(n));
+  const keyAddress = runtime.arena.alloc(4);
+  runtime.arena.write(keyAddress, key(0));
+  const stale = map.lookupAddress(keyAddress);
+  map.delete(key(0));
+  map.update(key(6), value(6)); // the index grows to 16 buckets, in the block the deleted value had
+  assert.equal(runtime.arena.view.getUint32(map.inlineLayout()!.header + INDEX_BUCKETS, true), stale, 'the index took the freed block');
+  runtime.arena.bytes.fill(0xff, stale, stale + 256); // the program's write through its stale pointer
+  // Lookups end (whatever they find); the JIT's inline probe too.
+  const lookup = createJit({ checked: false }).prepare({ name: 'l', instructions: assemble(`mov %r2, %r1\nlddw %r1, ${runtime.mapHandle(id)}\ncall 1\nexit`) }, runtime.environment(1));
+  for (let n = 0; n < 8; n++) {
+    runtime.arena.write(keyAddress, key(n));
+    map.lookupAddress(keyAddress);
+    lookup.run(BigInt(keyAddress));
+  }
+  // The user side never depended on the index; the next insert finds no free bucket and rebuilds it.
+  assert.deepEqual([...map.entries()].map(([k]) => k[0]), [1, 2, 3, 4, 5, 6]);
+  map.update(key(7), value(7));
+  for (let n = 0; n < 8; n++) {
+    runtime.arena.write(keyAddress, key(n));
+    const expected = n === 0 ? 0 : map.lookupAddress(keyAddress);
+    assert.equal(n === 0 ? expected : runtime.arena.bytes[expected], n === 0 ? 0 : n, `key ${n}`);
+    assert.equal(Number(lookup.run(BigInt(keyAddress))), expected, `key ${n} inline`);
+  }
 });
 
 test('a repeated test run under the JIT loops inside wasm: pointers put back before each run, run counts, a fault stops it where the JS loop would', async () => {

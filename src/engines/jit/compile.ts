@@ -1,8 +1,10 @@
 // eBPF to WebAssembly. Each eBPF function (the program, and every target of a local call) becomes a wasm
 // function with the eleven registers as i64 locals; control flow is rebuilt as nested block/loop/if from
 // the dominator tree (Ramsey, "Beyond Relooper", 2022), so reducible graphs need no dispatch loop. Memory
-// is the imported arena; helpers go through one imported function. Division, modulo and INT64_MIN / -1
-// follow eBPF's rules and never trap.
+// is the imported arena; helpers go through one imported function, except map lookups in unchecked code:
+// those on plain hash maps probe the map's arena index inline, others call a numbers-only import.
+// Division, modulo and INT64_MIN / -1 follow eBPF's rules and never trap. A repeat entry runs a program N
+// times in one call from JavaScript, as a repeated test run does.
 
 import type { Instruction } from '../../isa/instruction.ts';
 import { wideImmediate } from '../../isa/instruction.ts';

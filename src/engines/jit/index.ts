@@ -1,5 +1,7 @@
 // The JIT engine: compiles a program to WebAssembly once, instantiates it against the arena's memory and
-// the runtime's helpers, and runs it. A program that cannot be compiled is refused with the pc and reason.
+// the runtime's helpers, and runs it (once, or N times in one call for a repeated test run). Hash maps the
+// environment says have an arena index are probed inline. A program that cannot be compiled is refused
+// with the pc and reason.
 
 import { formatAssemblerInstruction } from '../../isa/disassemble.ts';
 import { ProgramStack } from '../../runtime/arena.ts';

@@ -277,14 +277,18 @@ export class HashMap extends BpfMap {
     if (old) arena.free(old);
   }
 
-  /** Adds an entry known to be absent (room reserved). */
+  /**
+   * Adds an entry known to be absent (room reserved). Every probe is bounded: should the buckets have been
+   * overwritten (a program writing through a value pointer kept after its entry was deleted, when the
+   * freed block went to a new bucket array), the index is rebuilt from the entries instead of looping.
+   */
   private index(key: Uint8Array, address: number): void {
     const view = this.context.arena.view;
     const bytes = this.context.arena.bytes;
     const hash = hashKey(key, 0, key.length);
     const buckets = view.getUint32(this.header + INDEX_BUCKETS, true);
     const mask = this.capacity - 1;
-    for (let i = hash & mask; ; i = (i + 1) & mask) {
+    for (let i = hash & mask, n = 0; n <= mask; i = (i + 1) & mask, n++) {
       const bucket = buckets + i * this.stride;
       const value = view.getUint32(bucket + BUCKET_VALUE, true);
       if (value !== BUCKET_EMPTY && value !== BUCKET_DELETED) continue;
@@ -294,6 +298,7 @@ export class HashMap extends BpfMap {
       view.setUint32(bucket + BUCKET_VALUE, address, true);
       return;
     }
+    this.rebuild(this.capacity * 2); // the entry is in entriesById already, so the rebuild indexes it
   }
 
   /** Marks a present entry's bucket deleted (the whole index empty when no entry is left). */
