@@ -132,6 +132,8 @@ export const REASONS: readonly [RegExp, string][] = [
   [/32-bit arithmetic on a packet pointer/, "ours is stricter: 32-bit arithmetic on a packet pointer truncates the pointer; the kernel refuses 32-bit pointer arithmetic too, PREVAIL accepts it here"],
   [/only numbers can be stored outside the stack/, "ours is stricter: the program stores a stack pointer into a map value, which leaks a kernel address; PREVAIL allows it (the kernel only for privileged programs)"],
   [/comparing a map with the number 0/, "ours is stricter: the program compares a map pointer (never null) with 0; ours refuses comparisons of maps with numbers, PREVAIL decides them"],
+  [/\(helper \d+\): calls to it cannot be verified: it takes or returns a socket pointer/, "Linux helper without a model: the program looks a socket up (bpf_skc_lookup_tcp/bpf_sk_lookup_*); socket pointers, which the kernel reference-tracks, are not modelled, so the call is refused"],
+  [/it takes or returns a socket pointer/, "not modelled: the program calls a socket lookup helper (bpf_skc_lookup_tcp, bpf_sk_lookup_*), whose socket pointers need reference tracking (every socket acquired released on every path); ours refuses the call rather than verify it halfway, PREVAIL treats the socket as a plain value"],
   [/outside string table \.shstrtab/, "loader: a section's name lies outside the section-name table (a fuzzed file); our ELF reader refuses the file, PREVAIL's reads the section anyway"],
 ];
 
