@@ -8,11 +8,9 @@ import { ObjectError, type MapSpec } from './types.ts';
 
 /** BPF_MAP_TYPE_ARRAY: what global-variable sections become. */
 const MAP_TYPE_ARRAY = 2;
-/** Maps of maps, whose legacy definitions name an inner map template (Windows' numbers, then Linux's). */
+/** Maps of maps, whose legacy definitions name an inner map template (Windows' numbers). */
 const MAP_TYPE_HASH_OF_MAPS = 6;
 const MAP_TYPE_ARRAY_OF_MAPS = 7;
-const LINUX_MAP_TYPE_ARRAY_OF_MAPS = 12;
-const LINUX_MAP_TYPE_HASH_OF_MAPS = 13;
 const WINDOWS_MAP_DEF_SIZE = 32;
 const LINUX_MAP_DEF_SIZE = 16;
 /** `__array(values, ...)` nests a definition in a definition; deeper than this is not a map-in-map any loader takes. */
@@ -165,19 +163,16 @@ export function readLegacyMaps(elf: ElfFile, section: ElfSection, windowsLayout:
  * Windows' legacy maps of maps name their inner template by `inner_id` (the `id` of another definition)
  * or else by `inner_map_idx` (its index in the section); the template becomes the map's innerMap.
  */
-export function resolveLegacyInnerMaps(defined: LegacyMap[], section: ElfSection, windowsLayout = true): LegacyMap[] {
-  const mapsOfMaps = windowsLayout ? [MAP_TYPE_HASH_OF_MAPS, MAP_TYPE_ARRAY_OF_MAPS] : [LINUX_MAP_TYPE_ARRAY_OF_MAPS, LINUX_MAP_TYPE_HASH_OF_MAPS];
+export function resolveLegacyInnerMaps(defined: LegacyMap[], section: ElfSection): LegacyMap[] {
   return defined.map((d, index) => {
     const { spec } = d;
-    if (!mapsOfMaps.includes(spec.type)) return d;
+    if (spec.type !== MAP_TYPE_HASH_OF_MAPS && spec.type !== MAP_TYPE_ARRAY_OF_MAPS) return d;
     const where = { section: section.name, offset: d.symbolOffset };
     let inner: LegacyMap | undefined;
     if (spec.innerId) {
       inner = defined.find((other) => other !== d && other.spec.id === spec.innerId);
       if (!inner) throw new ObjectError(`map ${spec.name} names inner map id ${spec.innerId}, which no definition in ${section.name} has`, where);
     } else if (spec.innerMapIndex !== undefined && spec.innerMapIndex !== index) {
-      // Linux's index counts every legacy map of the object, not this section's: one outside it is left unresolved.
-      if (!windowsLayout && spec.innerMapIndex >= defined.length) return d;
       inner = defined[spec.innerMapIndex];
       if (!inner) throw new ObjectError(`map ${spec.name} names inner map index ${spec.innerMapIndex}, but ${section.name} has ${defined.length} maps`, where);
     }

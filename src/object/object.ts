@@ -65,6 +65,7 @@ export function openObject(bytes: Uint8Array, options: OpenOptions = {}): Object
   const maps: MapSpec[] = [];
   const mapAt = new Map<string, number>(); // "sectionIndex:offset" (or "sectionIndex:data") -> map index
   const btfMapSections: { section: ElfSection; defined: DefinedMap[] }[] = [];
+  const linuxLegacy: { index: number; section: ElfSection; symbolOffset: number }[] = [];
   for (const section of elf.sections) {
     if (section.name === '.maps') {
       const defined = readBtfMaps(elf, section, btf);
@@ -74,9 +75,11 @@ export function openObject(bytes: Uint8Array, options: OpenOptions = {}): Object
         maps.push(d.spec);
       }
     } else if (section.name === 'maps' || section.name.startsWith('maps/')) {
-      const defined = resolveLegacyInnerMaps(readLegacyMaps(elf, section, platformMarker), section, platformMarker);
+      // Windows' inner map references count within the section; Linux's inner_map_idx counts every legacy map of the object (below).
+      const defined = platformMarker ? resolveLegacyInnerMaps(readLegacyMaps(elf, section, true), section) : readLegacyMaps(elf, section, false);
       for (const d of defined) {
         mapAt.set(`${section.index}:${d.symbolOffset}`, maps.length);
+        if (!platformMarker) linuxLegacy.push({ index: maps.length, section, symbolOffset: d.symbolOffset });
         maps.push(d.spec);
       }
     } else if (isDataSection(section.name) && section.size > 0) {
@@ -85,6 +88,7 @@ export function openObject(bytes: Uint8Array, options: OpenOptions = {}): Object
     }
   }
   for (const { section, defined } of btfMapSections) resolveInitialValues(elf, section, defined, maps, mapAt);
+  resolveLinuxInnerMaps(maps, linuxLegacy);
 
   const code = new Map<number, CodeSection>();
   for (const section of elf.sections) {
@@ -142,6 +146,17 @@ export function openObject(bytes: Uint8Array, options: OpenOptions = {}): Object
     platformMarker,
     sections: elf.sections.filter((s) => s.index > 0).map((s) => ({ index: s.index, name: s.name, type: s.type, size: s.size, offset: s.offset })),
   };
+}
+
+/** Linux's legacy maps of maps (12, 13) name their inner template by its index among all the object's legacy maps. */
+function resolveLinuxInnerMaps(maps: MapSpec[], legacy: readonly { index: number; section: ElfSection; symbolOffset: number }[]): void {
+  legacy.forEach(({ index, section, symbolOffset }, position) => {
+    const spec = maps[index]!;
+    if ((spec.type !== 12 && spec.type !== 13) || spec.innerMapIndex === undefined || spec.innerMapIndex === position) return;
+    const inner = legacy[spec.innerMapIndex];
+    if (!inner) throw new ObjectError(`map ${spec.name} names inner map index ${spec.innerMapIndex}, but the object has ${legacy.length} legacy maps`, { section: section.name, offset: symbolOffset });
+    maps[index] = { ...spec, innerMap: maps[inner.index]! };
+  });
 }
 
 function bySection<T extends LineInfo | FuncInfo>(records: readonly T[]): Map<string, T[]> {

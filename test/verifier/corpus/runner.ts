@@ -124,7 +124,6 @@ export interface Disagreement {
 /** The reason a disagreement gets, by what our first error says (each category explained once). */
 export const REASONS: readonly [RegExp, string][] = [
   [/context offset 0 is read-only/, "ours is stricter: the .text function, verified alone as a program, stores through its first argument, which is then the __sk_buff context, whose len (offset 0) is read-only; PREVAIL checks no context field's writability"],
-  [/map of maps without an inner map template/, "loader: the legacy map-in-map's inner_map_idx counts the maps of every section, our loader resolves it within its own section only, so the map of maps has no inner template and its lookups are refused"],
   [/reads up to \d+ bytes at r\d: reads stack byte/, "imprecision (not yet analysed further): a helper reads a stack buffer whose bytes are not all known written on every path that reaches the call; PREVAIL accepts"],
   [/reads stack byte r10-\d+, which is not initialized/, "imprecision: a stack slot written before the paths of Cilium's large tail-call programs split is not known initialized where they meet again (our join of the stack is per byte and path-insensitive); PREVAIL keeps it"],
   [/different types on different paths \(map value or scalar\)/, "imprecision: after too many paths meet, a register that is a map value on some and null (0) on others is joined into a mixed value; PREVAIL keeps the type per path"],
