@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusTimings } from '../bench/corpus.ts';
 import { printTable } from '../bench/harness.ts';
-import { agrees, corpusRows, reasonFor, rowKey, runCorpus, type Disagreement } from '../test/verifier/corpus/runner.ts';
+import { agrees, CORPUS_BUDGET, corpusRows, reasonFor, rowKey, runCorpus, type Disagreement } from '../test/verifier/corpus/runner.ts';
 
 const results = await runCorpus(corpusRows());
 const statuses = ['pass', 'reject', 'reject_load', 'expected_failure'] as const;
@@ -23,6 +23,8 @@ for (const r of results.filter((x) => !agrees(x))) {
 }
 console.log('Disagreements by reason:');
 for (const [reason, n] of [...categories].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(3)}  ${reason}`);
+const most = results.reduce((a, b) => (b.explored > a.explored ? b : a));
+console.log(`Most instructions explored: ${most.explored.toLocaleString('en-US')} (${rowKey(most.row)}); the budget per program is ${CORPUS_BUDGET.toLocaleString('en-US')}, after which a program is reported too complex`);
 printTable('Timings against PREVAIL', ['verifier', 'programs', 'total s', 'median ms', 'slowest s', 'slowest program'], corpusTimings(results));
 
 const listed = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'test', 'verifier', 'corpus', 'disagreements.json'), 'utf8')) as Disagreement[];

@@ -49,3 +49,11 @@ test('the corpus under the Linux platform: every verdict is PREVAIL\'s expected 
   const ours = results.filter((r) => r.row.expected === 'expected_failure').map((r) => `${rowKey(r.row)}: ${r.verdict}`);
   assert.deepEqual(ours, expectedFailures.map((e) => `${e.program}: ${e.got}`), 'an expected failure changed its verdict: update test/verifier/corpus/expected-failures.json');
 });
+
+test('a program whose analysis exceeds the budget is reported too complex, not hung or crashed', async () => {
+  const row = corpusRows().find((r) => r.project === 'bpf_cilium_test' && r.object === 'bpf_lxc-DDROP_ALL.o' && r.section === '1/0x1010')!;
+  assert.equal(row.expected, 'pass');
+  const [result] = await runCorpus([row], 500);
+  assert.equal(result!.verdict, 'too_complex', result!.detail);
+  assert.match(result!.detail, /the analysis gave up after 500 instructions \(too many paths\); simplify the program/);
+});

@@ -11,8 +11,8 @@ import { sharedData } from '../../support/paths.ts';
 
 export const CORPUS = join(sharedData, 'ebpf-samples');
 
-/** Instructions the analysis may explore per program before the program is reported too complex. */
-export const CORPUS_BUDGET = 2_000_000;
+/** Instructions the analysis may explore per program before the program is reported too complex (the largest corpus program explores about 180,000). */
+export const CORPUS_BUDGET = 1_000_000;
 
 /** PREVAIL's expected status of a program. */
 export type Expected = 'pass' | 'reject' | 'reject_load' | 'expected_failure';
@@ -41,6 +41,8 @@ export interface CorpusResult {
   /** The first error (pc and message), the loader's error, or 'accepted'. */
   readonly detail: string;
   readonly milliseconds: number;
+  /** Instructions the analysis stepped through (0 when it did not run). */
+  readonly explored: number;
 }
 
 /** Every program of EXPECTED.tsv whose object is present here, in file order. */
@@ -76,20 +78,21 @@ export async function runCorpus(rows: readonly CorpusRow[], budget = CORPUS_BUDG
 }
 
 function verifyRow(row: CorpusRow, path: string, object: ObjectSpec | Error, budget: number): CorpusResult {
-  if (object instanceof Error) return { row, verdict: 'load_error', detail: `${object.name}: ${object.message}`, milliseconds: 0 };
+  if (object instanceof Error) return { row, verdict: 'load_error', detail: `${object.name}: ${object.message}`, milliseconds: 0, explored: 0 };
   const program = object.programs.find((p) => p.section === row.section && p.name === row.function);
-  if (!program) return { row, verdict: 'not_found', detail: `no program ${row.function} in section ${row.section} (the loader found ${object.programs.length}: ${object.programs.map((p) => `${p.section}:${p.name}`).slice(0, 4).join(', ')}${object.programs.length > 4 ? ', ...' : ''})`, milliseconds: 0 };
+  if (!program) return { row, verdict: 'not_found', detail: `no program ${row.function} in section ${row.section} (the loader found ${object.programs.length}: ${object.programs.map((p) => `${p.section}:${p.name}`).slice(0, 4).join(', ')}${object.programs.length > 4 ? ', ...' : ''})`, milliseconds: 0, explored: 0 };
   const started = performance.now();
   try {
     const v = verifyProgram(object, program, { platform: linuxPlatform, objectPath: path, budget });
     const milliseconds = performance.now() - started;
+    const explored = v.statistics.instructionsExplored;
     const first = v.errors[0];
-    if (v.ok) return { row, verdict: 'accept', detail: 'accepted', milliseconds };
-    if (first && /gave up after \d+ instructions/.test(first.message)) return { row, verdict: 'too_complex', detail: `${first.pc}: ${first.message}`, milliseconds };
-    return { row, verdict: 'reject', detail: first ? `${first.pc}: ${first.message}` : 'rejected without an error', milliseconds };
+    if (v.ok) return { row, verdict: 'accept', detail: 'accepted', milliseconds, explored };
+    if (first && /gave up after \d+ instructions/.test(first.message)) return { row, verdict: 'too_complex', detail: `${first.pc}: ${first.message}`, milliseconds, explored };
+    return { row, verdict: 'reject', detail: first ? `${first.pc}: ${first.message}` : 'rejected without an error', milliseconds, explored };
   } catch (error) {
     // Never a crash: an exception is a verdict with its message (the corpus test requires there be none).
-    return { row, verdict: 'reject', detail: `exception: ${(error as Error).stack ?? String(error)}`, milliseconds: performance.now() - started };
+    return { row, verdict: 'reject', detail: `exception: ${(error as Error).stack ?? String(error)}`, milliseconds: performance.now() - started, explored: 0 };
   }
 }
 
