@@ -4,7 +4,7 @@
 
 import type { ProgramTypeSpec } from '../platform/index.ts';
 import { Scalar } from './scalar.ts';
-import { BYTE_NUMBER, BYTE_POINTER, BYTE_UNINIT, isPointer, META_OFFSET, PACKET_SIZE, slotVar, STACK_BYTES, type State, type Value } from './state.ts';
+import { BYTE_NUMBER, BYTE_POINTER, BYTE_UNINIT, isPointer, META_OFFSET, narrowVar, PACKET_SIZE, slotVar, STACK_BYTES, type State, type Value } from './state.ts';
 import { ZERO } from './zone.ts';
 
 /** An error on the path being analysed: it stops that path. */
@@ -130,6 +130,13 @@ export function storeStack(state: State, frame: number, off: number, size: numbe
     return;
   }
   f.bytes.fill(BYTE_NUMBER, start, start + size);
+  // A number that fits the store's width, at an offset aligned to it, is what a load of that width gives back.
+  if (value.kind === 'scalar' && size < 8 && start % size === 0 && value.n.umax < 1n << BigInt(size * 8)) {
+    f.narrow.set(start, { size, n: value.n });
+    const nv = narrowVar(frame, start);
+    if (valueVar !== undefined) state.zone.assignOffset(nv, valueVar, 0, 0);
+    else state.zone.assignInterval(nv, Number(value.n.umin), Number(value.n.umax));
+  }
 }
 
 /** Forgets what slots overlapping stack bytes [start, end) held (their bytes keep their kind). */
@@ -142,6 +149,11 @@ export function clobber(state: State, frame: number, start: number, end: number)
     // A pointer partly overwritten is no longer usable.
     for (let i = slot * 8; i < slot * 8 + 8; i++) if (f.bytes[i] === BYTE_POINTER) f.bytes[i] = BYTE_UNINIT;
   }
+  for (const [at, spill] of f.narrow) {
+    if (at >= end || at + spill.size <= start) continue;
+    f.narrow.delete(at);
+    state.zone.forget(narrowVar(frame, at));
+  }
 }
 
 /** Bytes [start, end) of a frame may have been written with numbers (a variable offset or length). */
@@ -153,6 +165,8 @@ export function maybeWritten(state: State, frame: number, start: number, end: nu
 export function loadStack(state: State, frame: number, off: number, size: number, reg: number): { value: Value; from?: number } {
   const f = state.stacks[frame]!;
   const start = off + STACK_BYTES;
+  const spill = f.narrow.get(start);
+  if (spill && spill.size === size) return { value: { kind: 'scalar', n: spill.n }, from: narrowVar(frame, start) };
   const slot = f.slots.get(start >> 3);
   if (slot && start % 8 === 0) {
     if (size === 8) return { value: slot, from: slotVar(frame, start >> 3) };

@@ -13,7 +13,7 @@ import { PathError } from './access.ts';
 import { programShape, type Loop } from './cfg.ts';
 import { entryStates, type EntryState } from './entry.ts';
 import { printState } from './print.ts';
-import { counterVar, negCounterVar, State } from './state.ts';
+import { counterVar, negCounterVar, State, type Value } from './state.ts';
 import { step, type MapDescriptor, type Program } from './transfer.ts';
 
 export type { MapDescriptor } from './transfer.ts';
@@ -81,6 +81,20 @@ export interface AnalysisOptions {
 
 /** States kept per point before they are joined. */
 const PATHS_PER_POINT = 8;
+/** Beyond PATHS_PER_POINT, states of different kinds (see `kinds`) stay apart up to this many. */
+const KINDS_PER_POINT = 32;
+
+/**
+ * What a join would lose outright: the kind of every register and spilled pointer. Two states with the
+ * same kinds join into one that still types every register; states with different kinds (a register a map
+ * value on one path and a stack pointer on another) are kept apart, as Linux never merges them.
+ */
+function kinds(state: State): string {
+  const kind = (v: Value) => (v.kind === 'mem' || v.kind === 'mem_or_null' ? `${v.kind}${v.map}` : v.kind);
+  let key = state.regs.map(kind).join(',');
+  for (const f of state.stacks) for (const [slot, v] of f.slots) if (v.kind !== 'scalar') key += `;${slot}:${kind(v)}`;
+  return key;
+}
 /** Widenings with thresholds at a loop head before bounds that still grow are dropped. */
 const THRESHOLD_WIDENINGS = 40;
 
@@ -176,9 +190,16 @@ export function analyse(instructions: readonly Instruction[], type: ProgramTypeS
         if (!list) stored.set(key, [state.clone()]);
         else if (list.length < PATHS_PER_POINT) list.push(state.clone());
         else {
-          // Too many different paths meet here: join them (precision for speed).
-          state = list.reduce((a, b) => a.join(b), state);
-          stored.set(key, [state.clone()]);
+          // Too many different paths meet here: join those of the same kinds (precision for speed); all of
+          // them once even the kinds are too many.
+          const own = kinds(state);
+          const same = list.filter((s) => kinds(s) === own);
+          if (same.length === 0 && list.length < KINDS_PER_POINT) list.push(state.clone());
+          else {
+            const group = same.length > 0 ? same : list;
+            state = group.reduce((a, b) => a.join(b), state);
+            stored.set(key, [...list.filter((s) => !group.includes(s)), state.clone()]);
+          }
         }
       }
     }

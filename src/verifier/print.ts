@@ -3,7 +3,7 @@
 // reports and the Studio.
 
 import type { Scalar } from './scalar.ts';
-import { counterVar, META_OFFSET, negCounterVar, PACKET_SIZE, regVar, slotVar, STACK_BYTES, type State, type Value } from './state.ts';
+import { counterVar, META_OFFSET, narrowVar, negCounterVar, PACKET_SIZE, regVar, slotVar, STACK_BYTES, type State, type Value } from './state.ts';
 import { ZERO, type Zone } from './zone.ts';
 
 const interval = (lo: bigint, hi: bigint) => (lo === hi ? `${lo}` : `[${lo}, ${hi}]`);
@@ -53,6 +53,11 @@ export function printState(s: State): string[] {
     if (v.kind !== 'scalar') lines.push(...valueLines(name, v));
     else lines.push(`${name}.svalue=${interval(v.n.smin, v.n.smax)}`);
     names.set(slotVar(d, slot), `${name}.svalue`);
+  }
+  for (const [start, spill] of [...frame.narrow].sort((a, b) => a[0] - b[0])) {
+    const name = `s[${start}...${start + spill.size - 1}]`;
+    lines.push(`${name}.svalue=${interval(spill.n.smin, spill.n.smax)}`);
+    names.set(narrowVar(d, start), `${name}.svalue`);
   }
   lines.push(`packet_size=${zoneInterval(s.zone, PACKET_SIZE)}`);
   const meta = zoneInterval(s.zone, META_OFFSET);

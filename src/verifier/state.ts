@@ -53,6 +53,8 @@ export const MAX_FRAMES = 8;
 /** Zone variable ids: register r at call depth d, spilled 8-byte slot, packet size, meta offset, loop counters. */
 export const regVar = (depth: number, r: number) => depth * 16 + r;
 export const slotVar = (depth: number, slot: number) => 1000 + depth * 64 + slot;
+/** The zone variable of the narrow spill starting at frame byte `start` (0-511). */
+export const narrowVar = (depth: number, start: number) => 2000 + depth * 512 + start;
 export const PACKET_SIZE = 900;
 export const META_OFFSET = 901;
 export const counterVar = (head: number) => 100_000 + head * 2;
@@ -64,10 +66,20 @@ export const BYTE_UNINIT = 0;
 export const BYTE_NUMBER = 1;
 export const BYTE_POINTER = 2;
 
-/** One stack frame: the kind of each byte, and 8-byte slots holding a known value (pointers and numbers). */
+/** A number spilled with a 1-, 2- or 4-byte store that holds it whole: a load of that width gives it back. */
+export interface NarrowSpill {
+  readonly size: number;
+  readonly n: Scalar;
+}
+
+/**
+ * One stack frame: the kind of each byte, 8-byte slots holding a known value (pointers and numbers), and
+ * narrow spills by their first byte (`*(u32 *)(r10 - 4) = r1`: a loop counter whose address is a map key).
+ */
 export interface StackFrame {
   readonly bytes: Uint8Array;
   readonly slots: Map<number, Value>;
+  readonly narrow: Map<number, NarrowSpill>;
 }
 
 /** A local call in progress: where to return and which function was entered. */
@@ -76,7 +88,7 @@ export interface CallFrame {
   readonly entry: number;
 }
 
-const newFrame = (): StackFrame => ({ bytes: new Uint8Array(STACK_BYTES), slots: new Map() });
+const newFrame = (): StackFrame => ({ bytes: new Uint8Array(STACK_BYTES), slots: new Map(), narrow: new Map() });
 
 /** One abstract state. Mutable while an instruction is applied; clone before sharing. */
 export class State {
@@ -108,7 +120,7 @@ export class State {
 
   clone(): State {
     return new State([...this.regs], this.savedRegs.map((r) => [...r]), [...this.calls],
-      this.stacks.map((f) => ({ bytes: f.bytes.slice(), slots: new Map(f.slots) })), this.zone.clone(), this.nextId);
+      this.stacks.map((f) => ({ bytes: f.bytes.slice(), slots: new Map(f.slots), narrow: new Map(f.narrow) })), this.zone.clone(), this.nextId);
   }
 
   /** The zone variable of register r in the current frame. */
@@ -142,6 +154,22 @@ export class State {
       if (t.isEmpty) return false;
       this.regs[r] = withNumeric(v, t);
     }
+    // Numbers spilled to the stack too (a loop counter kept in a slot is bounded through the loop's counter).
+    for (let d = 0; d < this.stacks.length; d++) {
+      for (const [slot, v] of this.stacks[d]!.slots) {
+        if (v.kind !== 'scalar') continue;
+        const t = tighten(v.n, this.zone, slotVar(d, slot));
+        if (t === v.n) continue;
+        if (t.isEmpty) return false;
+        this.stacks[d]!.slots.set(slot, { kind: 'scalar', n: t });
+      }
+      for (const [start, spill] of this.stacks[d]!.narrow) {
+        const t = tighten(spill.n, this.zone, narrowVar(d, start));
+        if (t === spill.n) continue;
+        if (t.isEmpty) return false;
+        this.stacks[d]!.narrow.set(start, { size: spill.size, n: t });
+      }
+    }
     return true;
   }
 
@@ -164,6 +192,10 @@ export class State {
       for (const [slot, vb] of b.slots) {
         const va = a.slots.get(slot);
         if (!va || !valueLeq(va, vb, ids)) return false;
+      }
+      for (const [start, sb] of b.narrow) {
+        const sa = a.narrow.get(start);
+        if (!sa || sa.size !== sb.size || !sa.n.leq(sb.n)) return false;
       }
     }
     return this.zone.leq(other.zone);
@@ -195,7 +227,15 @@ export class State {
       }
       // A pointer byte without its slot's value cannot be used: forget it.
       for (let i = 0; i < STACK_BYTES; i++) if (bytes[i] === BYTE_POINTER && !slots.has(i >> 3)) bytes[i] = BYTE_UNINIT;
-      return { bytes, slots };
+      // Narrow spills both sides hold at the same place and width (their bytes are numbers on both).
+      const narrow = new Map<number, NarrowSpill>();
+      for (const [start, sa] of a.narrow) {
+        const sb = b.narrow.get(start);
+        if (!sb || sb.size !== sa.size) continue;
+        const v = j(scalar(sa.n), scalar(sb.n));
+        if (v.kind === 'scalar') narrow.set(start, { size: sa.size, n: v.n });
+      }
+      return { bytes, slots, narrow };
     });
     const zone = thresholds ? this.zone.widen(other.zone, thresholds.zone) : this.zone.join(other.zone);
     const s = new State(regs, saved, [...this.calls], stacks, zone, nextId);

@@ -85,7 +85,10 @@ export function step(p: Program, pc: number, state: State): Successor[] {
   switch (s.kind) {
     case 'alu':
       if (insn.dst === 10) fail('r10 (the frame pointer) is read-only');
-      if (zeroExtensionPair(p, pc, state)) return [{ pc: pc + 2, state }];
+      {
+        const extended = extensionPair(p, pc, state);
+        if (extended) return extended;
+      }
       alu(p, state, insn, s.op, s.is64, s.source === 'reg', s.extendFrom);
       return [{ pc: next, state }];
     case 'endian': {
@@ -122,7 +125,7 @@ export function step(p: Program, pc: number, state: State): Successor[] {
       checkAccess(state, base, insn.offset, C(s.size), true, p.type, { reg: insn.dst, what });
       if (base.kind === 'stack') {
         const off = base.off.constantValue;
-        if (off !== undefined) storeStack(state, base.frame, Number(BigInt.asIntN(64, off)) + insn.offset, s.size, value, s.source === 'reg' && s.size === 8 ? state.v(insn.src) : undefined);
+        if (off !== undefined) storeStack(state, base.frame, Number(BigInt.asIntN(64, off)) + insn.offset, s.size, value, s.source === 'reg' ? state.v(insn.src) : undefined);
         else {
           if (isPointer(value)) fail(`${what}: a pointer can be stored to the stack only at a constant offset`);
           maybeWritten(state, base.frame, Number(base.off.smin) + insn.offset + STACK_BYTES, Number(base.off.smax) + insn.offset + s.size + STACK_BYTES);
@@ -221,20 +224,35 @@ function directValue(p: Program, index: number, offset: number): Value {
   return { kind: 'mem', map: index, size: m.valueSize, off: C(offset), ...(m.readOnly ? { readOnly: true as const } : {}) };
 }
 
-/** `x <<= k; x >>= k` (what clang emits to zero-extend) leaves x as it is when x already fits: keep its relations. */
-function zeroExtensionPair(p: Program, pc: number, state: State): boolean {
+/**
+ * `x <<= k; x >>= k` (what clang emits to zero-extend a 32-bit value) as one step, at the `<<=`, so that x
+ * keeps its relations: x is left as it is when it already fits in 64 - k bits. When x may be negative but
+ * lies within (-2^w, 2^w), w = 64 - k <= 32 (`(u32)(len - 33)`: clang's range check `len == 0 || len > 32`),
+ * the paths where it is negative and where it is not go on apart, each exact: the negative one gains 2^w.
+ * Sign extension (`>>=` arithmetic) is kept whole when x fits. Undefined: not such a pair, step normally.
+ */
+function extensionPair(p: Program, pc: number, state: State): Successor[] | undefined {
   const a = p.insns[pc]!;
   const b = p.insns[pc + 1];
   const fa = p.shape.forms[pc]!.semantics;
   const fb = b && p.shape.forms[pc + 1]?.semantics;
-  if (!b || !fb || fa.kind !== 'alu' || fb.kind !== 'alu' || !fa.is64 || !fb.is64 || fa.op !== 'lsh' || fa.source !== 'imm' || fb.source !== 'imm') return false;
-  if (b.dst !== a.dst || b.imm !== a.imm || a.imm <= 0 || a.imm >= 64 || p.shape.joinPoints[pc + 1]) return false;
+  if (!b || !fb || fa.kind !== 'alu' || fb.kind !== 'alu' || !fa.is64 || !fb.is64 || fa.op !== 'lsh' || fa.source !== 'imm' || fb.source !== 'imm') return undefined;
+  if (b.dst !== a.dst || b.imm !== a.imm || a.imm <= 0 || a.imm >= 64 || p.shape.joinPoints[pc + 1]) return undefined;
   const v = state.regs[a.dst]!;
-  if (v.kind !== 'scalar') return false;
+  if (v.kind !== 'scalar') return undefined;
   const k = BigInt(a.imm);
-  if (fb.op === 'rsh') return v.n.umax < 1n << (64n - k);
-  if (fb.op === 'arsh') return v.n.smin >= -(1n << (63n - k)) && v.n.smax < 1n << (63n - k);
-  return false;
+  const w = 64n - k;
+  if (fb.op === 'arsh') return v.n.smin >= -(1n << (w - 1n)) && v.n.smax < 1n << (w - 1n) ? [{ pc: pc + 2, state }] : undefined;
+  if (fb.op !== 'rsh') return undefined;
+  if (v.n.umax < 1n << w) return [{ pc: pc + 2, state }];
+  if (w > 32n || v.n.smin < -(1n << w) || v.n.smax >= 1n << w) return undefined;
+  const [nonNegative, negative] = compare(state, 'sge', true, a.dst, undefined, 0);
+  for (const s of negative) {
+    const n = s.regs[a.dst]! as Extract<Value, { kind: 'scalar' }>;
+    s.regs[a.dst] = scalar(n.n.add(C(1n << w)));
+    s.zone.assignOffset(s.v(a.dst), s.v(a.dst), 2 ** Number(w), 2 ** Number(w));
+  }
+  return [...nonNegative, ...negative].map((s) => ({ pc: pc + 2, state: s }));
 }
 
 /** Whether `x & mask` is x itself: every bit x may have set is set in the (known) mask, and a 32-bit AND drops nothing. */
