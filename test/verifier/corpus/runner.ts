@@ -127,7 +127,7 @@ export interface Disagreement {
 /** The reason a disagreement gets, by what our first error says (each category explained once). */
 export const REASONS: readonly [RegExp, string][] = [
   [/context offset 0 is read-only/, "ours is stricter: the .text function, verified alone as a program, stores through its first argument, which is then the __sk_buff context, whose len (offset 0) is read-only; PREVAIL checks no context field's writability"],
-  [/reads up to \d+ bytes at r\d: reads stack byte/, "imprecision (not yet analysed further): a helper reads a stack buffer whose bytes are not all known written on every path that reaches the call; PREVAIL accepts"],
+  [/reads up to \d+ bytes at r\d: reads stack byte/, "imprecision: paths that pass the helper buffers of different lengths meet before the call, and the longest length is then checked against the bytes all of them wrote (cilium/bpf_lxc.o 2/10: 24 or 32 bytes to bpf_perf_event_output); PREVAIL keeps each path's length with its bytes"],
   [/reads stack byte r10-\d+, which is not initialized/, "imprecision: a stack slot written before the paths of Cilium's large tail-call programs split is not known initialized where they meet again (our join of the stack is per byte and path-insensitive); PREVAIL keeps it"],
   [/different types on different paths \(map value or scalar\)/, "imprecision: after too many paths meet, a register that is a map value on some and null (0) on others is joined into a mixed value; PREVAIL keeps the type per path"],
   [/is outside its \d+ bytes/, "imprecision: the offset into the map value is bounded by a relation our zone loses where paths are joined (an offset range of 1..33 against a 6- or 18-byte value); PREVAIL keeps the bound"],
