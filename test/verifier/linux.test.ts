@@ -104,3 +104,9 @@ test('helper ids and names match the UAPI header\'s list (when linux-libc-dev is
   for (const h of LINUX_HELPERS) assert.equal(`bpf_${names[h.id]}`, h.name, `helper ${h.id}`);
   assert.ok(LINUX_HELPERS.length >= 165);
 });
+
+test('every section prefix names a program type the platform has, and every attach type a program type too', () => {
+  for (const s of linuxPlatform.sections) assert.ok(linuxPlatform.programTypeById(s.programType), `section ${s.prefix}: type ${s.programType}`);
+  for (const a of linuxPlatform.attachTypes) assert.ok(linuxPlatform.programTypeById(a.programType), `attach type ${a.name}: type ${a.programType}`);
+  for (const s of linuxPlatform.sections) if (s.attachType >= 0) assert.ok(linuxPlatform.attachTypeById(s.attachType), `section ${s.prefix}: attach type ${s.attachType}`);
+});

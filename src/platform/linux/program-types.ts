@@ -138,5 +138,7 @@ export const LINUX_PROGRAM_TYPES: readonly ProgramTypeSpec[] = [
       f('local_ip4', 40, 4), f('local_ip6', 44, 16), f('local_port', 60, 4), f('ingress_ifindex', 64, 4),
     ],
   }),
+  // The context is a copy of the caller's buffer (bounded by U16_MAX), read and written freely.
+  t({ id: 31, name: 'syscall', contextStruct: 'syscall_ctx', contextSize: 65535, ...noPacket, fields: [f('ctx', 0, 65535, true)] }),
   t({ id: 32, name: 'netfilter', contextStruct: 'bpf_nf_ctx', contextSize: 16, ...noPacket, returnRange: [0, 1], defaultAttachType: 45, fields: [f('state', 0, 8), f('skb', 8, 8)] }),
 ];
