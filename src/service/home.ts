@@ -2,7 +2,7 @@
 // address and token, its pid, its log and its persisted pins live, and how files there are written
 // (owner-only, atomically: a reader sees the old file or the new one, never half of one).
 
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, chmodSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, promises as fsPromises, renameSync, statSync, chmodSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -38,9 +38,13 @@ export function ensurePrivateDir(dir: string): void {
   if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
+let temporaries = 0;
+/** A temporary name beside `path` no other write of this process uses (`<path>.tmp-<pid><n>`, digits only). */
+const temporaryFor = (path: string) => `${path}.tmp-${process.pid}${String(temporaries++).padStart(6, '0')}`;
+
 /** Writes a file owner-only and atomically: a temporary file, fsync, rename over the old one, fsync the directory. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmp = temporaryFor(path);
   const fd = openSync(tmp, 'w', 0o600);
   try {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
@@ -58,4 +62,36 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch {
     // Some file systems refuse to fsync a directory; the rename is still atomic.
   }
+}
+
+/**
+ * writeFileAtomic off the event loop (the fsync takes milliseconds): the same steps, with the rename only
+ * when `commit()` still says yes once the data is on disk; otherwise the temporary file is removed and
+ * false returned. Never leaves a half-written file under `path`.
+ */
+export async function writeFileAtomicAsync(path: string, data: string | Uint8Array, commit: () => boolean = () => true): Promise<boolean> {
+  const tmp = temporaryFor(path);
+  const file = await fsPromises.open(tmp, 'w', 0o600);
+  try {
+    await file.writeFile(typeof data === 'string' ? Buffer.from(data) : data);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  if (!commit()) {
+    await fsPromises.rm(tmp, { force: true });
+    return false;
+  }
+  renameSync(tmp, path);
+  try {
+    const dir = await fsPromises.open(resolve(path, '..'), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  } catch {
+    // Some file systems refuse to fsync a directory; the rename is still atomic.
+  }
+  return true;
 }

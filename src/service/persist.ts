@@ -10,7 +10,9 @@
 // (state/objects/<sha256>.btf), so a pinned map that no pinned program holds still decodes after a restart.
 // A snapshot (state/pins.json) is written at most once a second while anything changed, atomically
 // (temporary file, fsync, rename), so a kill -9 loses at most the last second and a restart never reads a
-// half-written file; temporary files a kill left behind are removed at the next start.
+// half-written file; temporary files a kill left behind are removed at the next start. The snapshot is
+// composed at once (one consistent moment) and written off the event loop, so the fsync's milliseconds
+// never stall the programs and hooks the service runs; `stop()` writes the last one synchronously.
 
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, renameSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -18,7 +20,7 @@ import { basename, join } from 'node:path';
 import type { ServiceEvent } from '../client/api.ts';
 import { windowsPlatform } from '../platform/index.ts';
 import type { RuntimeBackend } from './backend.ts';
-import { ensurePrivateDir, writeFileAtomic } from './home.ts';
+import { ensurePrivateDir, writeFileAtomic, writeFileAtomicAsync } from './home.ts';
 import type { ServiceHost } from './host.ts';
 
 type Entries = [string, string][];
@@ -87,6 +89,9 @@ export class PinStore {
   private readonly objects: string;
   private dirty = false;
   private savedEmpty = false;
+  /** A snapshot being written in the background. */
+  private writing: Promise<void> | undefined;
+  private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly onEvent = (event: ServiceEvent) => this.observe(event);
 
@@ -108,6 +113,8 @@ export class PinStore {
   stop(): void {
     this.host.events.off('event', this.onEvent);
     if (this.timer) clearInterval(this.timer);
+    // A background write still in flight is dropped at its rename: this one is newer.
+    this.stopped = true;
     this.save();
   }
 
@@ -117,11 +124,24 @@ export class PinStore {
   }
 
   private flushIfDirty(): void {
-    if (!this.dirty) return;
+    if (!this.dirty || this.writing || this.stopped) return;
+    const failed = (error: unknown) => process.stderr.write(`ebpf service: could not save pins: ${(error as Error).message}\n`);
     try {
-      this.save();
+      const snapshot = this.compose();
+      if (!snapshot) return;
+      this.writing = writeFileAtomicAsync(this.file, snapshot.json, () => !this.stopped)
+        .then((written) => {
+          if (written) this.committed(snapshot);
+        })
+        .catch((error: unknown) => {
+          this.dirty = true;
+          failed(error);
+        })
+        .finally(() => {
+          this.writing = undefined;
+        });
     } catch (error) {
-      process.stderr.write(`ebpf service: could not save pins: ${(error as Error).message}\n`);
+      failed(error);
     }
   }
 
@@ -131,9 +151,26 @@ export class PinStore {
 
   /** Writes the snapshot now (and drops kept objects no pin needs any more). */
   save(): void {
+    const snapshot = this.compose();
+    if (!snapshot) return;
+    writeFileAtomic(this.file, snapshot.json);
+    this.committed(snapshot);
+  }
+
+  /** After a snapshot is in place: kept objects and BTF no pin needs any more are dropped. */
+  private committed(snapshot: { empty: boolean; objects: ReadonlySet<string>; kept: ReadonlySet<string> }): void {
+    this.savedEmpty = snapshot.empty;
+    for (const name of readdirSync(this.objects)) {
+      if (name.endsWith('.o') && !snapshot.objects.has(name.slice(0, -2))) rmSync(join(this.objects, name), { force: true });
+      if (name.endsWith('.btf') && !snapshot.kept.has(name.slice(0, -4))) rmSync(join(this.objects, name), { force: true });
+    }
+  }
+
+  /** The snapshot of this moment (kept objects and BTF it names are written first), or undefined when there is nothing new to say. */
+  private compose(): { json: string; empty: boolean; objects: Set<string>; kept: Set<string> } | undefined {
     this.dirty = false;
     const pins = this.host.pinList();
-    if (pins.length === 0 && this.savedEmpty) return;
+    if (pins.length === 0 && this.savedEmpty) return undefined;
     const maps = new Map(this.host.mapList().map((m) => [m.id, m]));
     const programs = new Map(this.host.programList().map((p) => [p.id, p]));
     const snapshot: Snapshot = { version: 2, savedAt: new Date().toISOString(), maps: [], programs: [], programMaps: [] };
@@ -169,12 +206,7 @@ export class PinStore {
         execution: load.execution, name: p.name, section: p.section, maps: mapNames,
       });
     }
-    writeFileAtomic(this.file, JSON.stringify(snapshot));
-    this.savedEmpty = pins.length === 0;
-    for (const name of readdirSync(this.objects)) {
-      if (name.endsWith('.o') && !objects.has(name.slice(0, -2))) rmSync(join(this.objects, name), { force: true });
-      if (name.endsWith('.btf') && !kept.has(name.slice(0, -4))) rmSync(join(this.objects, name), { force: true });
-    }
+    return { json: JSON.stringify(snapshot), empty: pins.length === 0, objects, kept };
   }
 
   /** Keeps the map's BTF as objects/<sha256>.btf (once per distinct section) and says where, for its saved record. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { compileTestProgram } from '../support/compile.ts';
 import { repoRoot } from '../support/paths.ts';
 import { MemoryBackend } from './support/memory-backend.ts';
 import { removeHome, startTestService, tempHome } from './support/service.ts';
+import { writeFileAtomicAsync } from '../../src/service/home.ts';
 
 const key = (n: number) => Buffer.from(new Uint32Array([n]).buffer).toString('hex');
 
@@ -123,9 +124,19 @@ describe('pins survive the service', () => {
           }
         })().catch(() => undefined);
         await new Promise((r) => setTimeout(r, 1100 + kill * 230));
-        // The test backend lists only keys ever written: on a loaded machine, let the first round finish
-        // before the first kill, so every key exists in any snapshot.
-        while (generation < 2) await new Promise((r) => setTimeout(r, 10));
+        // The test backend lists only keys ever written: on a loaded machine, let a snapshot taken after the
+        // first round is in place before the first kill, so every key exists in every snapshot after it.
+        if (kill === 0) {
+          const snapshot = join(home, 'state', 'pins.json');
+          const whole = () => {
+            try {
+              return (JSON.parse(readFileSync(snapshot, 'utf8')) as { maps: { entries: unknown[] }[] }).maps[0]?.entries.length === size;
+            } catch {
+              return false;
+            }
+          };
+          while (!whole()) await new Promise((r) => setTimeout(r, 20));
+        }
         if (kill % 2 === 1) {
           const state = join(home, 'state');
           for (let polls = 0; polls < 100_000 && !readdirSync(state).some((f) => f.includes('.tmp')); polls++) await new Promise((r) => setImmediate(r));
@@ -254,4 +265,20 @@ describe('pins survive the service', () => {
       removeHome(home);
     }
   });
+});
+
+test('the background snapshot write renames only while its owner still wants it, and never leaves a temporary file', async () => {
+  const home = tempHome();
+  try {
+    mkdirSync(home, { recursive: true });
+    const file = join(home, 'snapshot.json');
+    assert.equal(await writeFileAtomicAsync(file, '{"a":1}'), true);
+    assert.equal(readFileSync(file, 'utf8'), '{"a":1}');
+    // Stopped meanwhile: the newer synchronous snapshot stays; the late one is dropped whole.
+    assert.equal(await writeFileAtomicAsync(file, '{"a":2}', () => false), false);
+    assert.equal(readFileSync(file, 'utf8'), '{"a":1}');
+    assert.deepEqual(readdirSync(home).filter((f) => f.includes('.tmp-')), []);
+  } finally {
+    removeHome(home);
+  }
 });
