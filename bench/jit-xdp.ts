@@ -73,7 +73,7 @@ export async function benchJitPackets(): Promise<void> {
       const program = ours.programs.find((p) => p.name === name)!;
       const instructions = relocateMaps(program.instructions, () => runtime.mapHandle(mapId), (_, offset) => runtime.mapValueAddress(mapId, offset));
       const environment = runtime.environment(1);
-      if (mode !== 'interpreter' && !mode.inlineLookups) delete environment.hashIndex;
+      if (mode !== 'interpreter' && !mode.inlineLookups) delete environment.inlineMap;
       const engine: Engine = mode === 'interpreter' ? createInterpreter() : createJit({ checked: false });
       const prepared = engine.prepare({ name, instructions }, environment);
       // The test run's own loop (JS) when the mode says so: the program without its repeat entry.

@@ -41,11 +41,14 @@ export interface ExecutionEnvironment {
    */
   mapLookup?(mapHandle: number, keyAddress: number): number;
   /**
-   * The arena index of the hash map with this handle, when compiled code may probe it in place of
-   * helper 1 (src/runtime/maps/hash.ts says which maps qualify), else undefined.
+   * How compiled code may look up the map with this handle itself, in place of helper 1, or undefined:
+   * a hash map's arena index (src/runtime/maps/hash.ts says which maps qualify), or a plain array's values.
    */
-  hashIndex?(mapHandle: number): HashIndexLayout | undefined;
+  inlineMap?(mapHandle: number): InlineMap | undefined;
 }
+
+/** A map compiled code looks up inline: a hash map's arena index, or an array of data (value i at base + i * stride). */
+export type InlineMap = ({ kind: 'hash' } & HashIndexLayout) | { kind: 'array'; base: number; stride: number; maxEntries: number };
 
 /** A program ready to hand to an engine: validated, verified, relocated. */
 export interface ExecutableProgram {

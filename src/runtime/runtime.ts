@@ -566,9 +566,15 @@ export class Runtime {
         if (!own.has(id)) own.set(id, hookHelper(type.name, id, hook));
         return own.get(id);
       },
-      hashIndex: (mapHandle) => {
+      inlineMap: (mapHandle) => {
         const map = this.byHandle.get(mapHandle)?.map;
-        return map instanceof HashMap ? map.inlineLayout() : undefined;
+        if (map instanceof HashMap) {
+          const layout = map.inlineLayout();
+          return layout && { kind: 'hash', ...layout };
+        }
+        const type = map?.definition.type;
+        if (map instanceof ArrayMap && type!.valueKind === 'data' && !type!.perCpu) return { kind: 'array', base: map.base, stride: map.stride, maxEntries: map.definition.maxEntries };
+        return undefined;
       },
       mapLookup: (mapHandle, keyAddress) => {
         const live = this.byHandle.get(mapHandle);

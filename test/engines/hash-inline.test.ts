@@ -28,7 +28,7 @@ interface Driver {
   readonly runtime: Runtime;
   readonly mapIds: readonly number[];
   run(program: string, input: RuntimeTestRunInput): unknown[];
-  /** Lookups of plain hash maps that went through the runtime (not probed inline). */
+  /** Lookups of plain hash maps and arrays that went through the runtime (not compiled inline). */
   hashLookupsInJs: number;
 }
 
@@ -72,11 +72,11 @@ async function handMade(path: string, loop: 'js' | 'wasm', lookups: 'inline' | '
     const environment: ExecutionEnvironment = {
       ...base,
       mapLookup: (handle, key) => {
-        if (runtime.maps().some((m) => m.type === 'hash' && runtime.mapHandle(m.id) === handle)) driver.hashLookupsInJs++;
+        if (runtime.maps().some((m) => (m.type === 'hash' || m.type === 'array') && runtime.mapHandle(m.id) === handle)) driver.hashLookupsInJs++;
         return base.mapLookup!(handle, key);
       },
     };
-    if (lookups === 'js') delete environment.hashIndex;
+    if (lookups === 'js') delete environment.inlineMap;
     const instructions = relocateMaps(program.instructions, (i) => runtime.mapHandle(mapIds[i]!), (i, offset) => runtime.mapValueAddress(mapIds[i]!, offset));
     prepared.set(program.name, createJit({ checked: false }).prepare({ name: program.name, instructions }, environment));
   }
@@ -96,15 +96,15 @@ function sample(u32: number, u16 = 0): Uint8Array {
   return ctx;
 }
 
-test('inline hash lookups and repeats inside wasm agree with the interpreter, maps compared after every run', async () => {
+test('inline map lookups and repeats inside wasm agree with the interpreter, maps compared after every run', async () => {
   const path = await compileTestProgram(hashInline);
   const drivers = [await loaded(path, 'interpret'), await loaded(path, 'jit'), await handMade(path, 'js', 'js'), await handMade(path, 'wasm', 'js'), await handMade(path, 'js', 'inline'), await handMade(path, 'wasm', 'inline')];
   const random = seededRandom(0x4a54);
   const byte = () => Math.floor(random() * 256);
   // Keys as the program builds them, so user-side operations meet the program's entries.
   const keyFor = (mapIndex: number): Uint8Array => {
-    const key = new Uint8Array([4, 4, 3, 13, 64, 4][mapIndex]!);
-    if (mapIndex === 0 || mapIndex === 1 || mapIndex === 5) new DataView(key.buffer).setUint32(0, byte() & [63, 31, 0, 0, 0, 15][mapIndex]!, true);
+    const key = new Uint8Array([4, 4, 3, 13, 64, 4, 4][mapIndex]!);
+    if (mapIndex === 0 || mapIndex === 1 || mapIndex >= 5) new DataView(key.buffer).setUint32(0, byte() & [63, 31, 0, 0, 0, 15, 127][mapIndex]!, true);
     else if (mapIndex === 2) key.set([byte() & 7, byte() & 7, byte() & 1]);
     else {
       key[0] = byte() & (mapIndex === 3 ? 15 : 7);
@@ -121,7 +121,7 @@ test('inline hash lookups and repeats inside wasm agree with the interpreter, ma
     runs += repeat;
     // The user side changes the maps between runs, the same in each runtime.
     for (let n = Math.floor(random() * 4); n > 0; n--) {
-      const mapIndex = Math.floor(random() * 6);
+      const mapIndex = Math.floor(random() * 7);
       const key = keyFor(mapIndex);
       const value = new Uint8Array(new BigUint64Array([BigInt(byte())]).buffer);
       const deleting = random() < 0.5;
@@ -143,7 +143,7 @@ test('inline hash lookups and repeats inside wasm agree with the interpreter, ma
   // The maps grew past their first index (8 buckets) and lookups hit.
   const sizes = drivers[0]!.mapIds.map((id) => drivers[0]!.runtime.map(id).size);
   assert.ok(sizes[0]! > 24 && sizes[2]! > 24 && sizes[3]! > 24 && sizes[4]! > 24, `sizes ${sizes}`);
-  // Inline drivers never asked JS for a plain hash map; the others did.
+  // Inline drivers never asked JS for a plain hash map or array; the others did.
   assert.deepEqual(drivers.slice(2).map((d) => d.hashLookupsInJs > 0), [true, true, false, false]);
 });
 

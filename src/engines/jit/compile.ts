@@ -12,6 +12,7 @@ import { lookupForm, PSEUDO_IMM64, type AluOp, type JumpCond } from '../../isa/o
 import { assertValid, branchTarget } from '../../isa/validate.ts';
 import { NULL_GUARD, STACK_FRAME_SIZE } from '../../runtime/arena.ts';
 import { BUCKET_DELETED, BUCKET_HASH, BUCKET_KEY, BUCKET_VALUE, INDEX_BUCKETS, INDEX_MASK, KEY_HASH_C1, KEY_HASH_C2, KEY_HASH_SEED, type HashIndexLayout } from '../../runtime/maps/hash.ts';
+import type { InlineMap } from '../engine.ts';
 import { TAIL_CALL_HELPER } from '../engine.ts';
 import { buildGraph, JitError, type FunctionGraph } from './cfg.ts';
 import { encodeModule, FunctionBody, I32, I64, WASM } from './wasm.ts';
@@ -31,10 +32,11 @@ export interface CompileOptions {
    */
   loopLimit?: number;
   /**
-   * Hash maps whose arena index lookups may probe inline, by the handle address a program's lddw loads
-   * (unchecked code only: the verifier proved the key is readable). Other lookups call the runtime.
+   * Maps whose lookups compile inline (hash maps' arena indexes, arrays of data), by the handle address a
+   * program's lddw loads (unchecked code only: the verifier proved the key is readable). Other lookups
+   * call the runtime.
    */
-  hashIndexes?: ReadonlyMap<number, HashIndexLayout>;
+  inlineMaps?: ReadonlyMap<number, InlineMap>;
   /**
    * Also export `<name>_repeat(context, r10, stack base, data slot, data_end slot, meta slot, data, end,
    * count) -> r0` (all i32 but r0), which runs the program `count` times, the context's data pointers put
@@ -365,13 +367,13 @@ class FunctionCompiler {
 
   /**
    * bpf_map_lookup_elem in unchecked code. A verified program passes a map handle and a stack or map
-   * value address, both inside the arena: a hash map with an arena index is probed inline (its handle
+   * value address, both inside the arena: a hash map's arena index or an array is looked up inline (its handle
    * known from the lddw in this block, or told apart from the program's other such maps at run time),
    * anything else calls the runtime's lookup on plain i32s, so no BigInt crosses the boundary.
    */
   private mapLookup(pc: number): void {
     const b = this.body;
-    const indexes = this.options.hashIndexes;
+    const indexes = this.options.inlineMaps;
     const known = this.knownR1 === undefined ? undefined : indexes?.get(this.knownR1);
     const callRuntime = () => {
       b.get(reg(1)).op(WASM.i32WrapI64).get(reg(2)).op(WASM.i32WrapI64).i32(pc);
@@ -395,8 +397,20 @@ class FunctionCompiler {
     for (let i = 0; i < candidates.length; i++) b.op(WASM.end);
   }
 
+  /** r0 = the address of the value for the key at r2, or 0, for a map looked up inline. */
+  private inlineLookup(map: InlineMap): void {
+    const b = this.body;
+    if (map.kind === 'array') {
+      // An index inside the array gives base + index * stride, as ArrayMap.lookupAddress.
+      b.get(reg(2)).op(WASM.i32WrapI64).memAt(WASM.i32Load, 0).tee(LI).i32(map.maxEntries).op(WASM.i32LtU, WASM.if, I64);
+      b.i32(map.base).get(LI).i32(map.stride).op(WASM.i32Mul, WASM.i32Add, WASM.i64ExtendI32U, WASM.else).i64(0n).op(WASM.end).set(R0);
+      return;
+    }
+    this.hashLookup(map);
+  }
+
   /** Probes a hash map's arena index for the key at r2 (src/runtime/maps/hash.ts): r0 = value address or 0. */
-  private inlineLookup(layout: HashIndexLayout): void {
+  private hashLookup(layout: HashIndexLayout): void {
     const b = this.body;
     b.get(reg(2)).op(WASM.i32WrapI64).set(LK);
     this.keyHash(layout.keySize);

@@ -1,14 +1,13 @@
 // The JIT engine: compiles a program to WebAssembly once, instantiates it against the arena's memory and
-// the runtime's helpers, and runs it (once, or N times in one call for a repeated test run). Hash maps the
-// environment says have an arena index are probed inline. A program that cannot be compiled is refused
+// the runtime's helpers, and runs it (once, or N times in one call for a repeated test run). Lookups of
+// the maps the environment says may be looked up inline (hash indexes, arrays) compile into the module. A program that cannot be compiled is refused
 // with the pc and reason.
 
 import { formatAssemblerInstruction } from '../../isa/disassemble.ts';
 import { ProgramStack } from '../../runtime/arena.ts';
 import { wideImmediate, type Instruction } from '../../isa/instruction.ts';
 import { PSEUDO_IMM64 } from '../../isa/opcodes.ts';
-import type { HashIndexLayout } from '../../runtime/maps/hash.ts';
-import { ExecutionError, type Engine, type ExecutableProgram, type ExecutionEnvironment, type Invocation, type PreparedProgram, type RepeatOptions, type RepeatPointers, type RunOptions } from '../engine.ts';
+import { ExecutionError, type Engine, type ExecutableProgram, type ExecutionEnvironment, type InlineMap, type Invocation, type PreparedProgram, type RepeatOptions, type RepeatPointers, type RunOptions } from '../engine.ts';
 import { compileToWasm, FAULT_CALL_DEPTH, FAULT_INSTRUCTION_LIMIT, FAULT_OUT_OF_BOUNDS, type CompileOptions } from './compile.ts';
 
 export { JitError } from './cfg.ts';
@@ -110,24 +109,24 @@ export function createJit(options: Partial<CompileOptions> = {}): Engine {
   return {
     name: 'jit',
     prepare: (program, environment) => {
-      const hashIndexes = compileOptions.checked ? undefined : hashIndexesOf(program.instructions, environment);
-      const options: CompileOptions = { ...compileOptions, repeatEntry: true, ...(hashIndexes ? { hashIndexes } : {}) };
+      const inlineMaps = compileOptions.checked ? undefined : inlineMapsOf(program.instructions, environment);
+      const options: CompileOptions = { ...compileOptions, repeatEntry: true, ...(inlineMaps ? { inlineMaps } : {}) };
       return new CompiledProgram(program, environment, { module: new WebAssembly.Module(compileToWasm(program.instructions, options)), entry: 'run' });
     },
   };
 }
 
-/** The hash maps, among the constants the program's lddw load, whose lookups may be probed inline. */
-function hashIndexesOf(instructions: readonly Instruction[], environment: ExecutionEnvironment): Map<number, HashIndexLayout> | undefined {
-  if (!environment.hashIndex) return undefined;
-  const found = new Map<number, HashIndexLayout>();
+/** The maps, among the constants the program's lddw load, whose lookups may compile inline. */
+function inlineMapsOf(instructions: readonly Instruction[], environment: ExecutionEnvironment): Map<number, InlineMap> | undefined {
+  if (!environment.inlineMap) return undefined;
+  const found = new Map<number, InlineMap>();
   for (let pc = 0; pc + 1 < instructions.length; pc++) {
     const insn = instructions[pc]!;
     if (insn.opcode !== 0x18) continue;
     if (insn.src === PSEUDO_IMM64) {
       const value = wideImmediate(instructions, pc);
       if (value > 0n && value < 0x1_0000_0000n && !found.has(Number(value))) {
-        const layout = environment.hashIndex(Number(value));
+        const layout = environment.inlineMap(Number(value));
         if (layout) found.set(Number(value), layout);
       }
     }

@@ -1,5 +1,5 @@
-// Hash-map lookups the JIT probes inline (plain hash maps with 3-, 4-, 13- and 64-byte keys) next to one it
-// leaves to the runtime (LRU), driven by the packet: up to four 16-byte records { op, map, selector, -,
+// Map lookups the JIT compiles inline (plain hash maps with 3-, 4-, 13- and 64-byte keys, an array whose
+// keys run past its end) next to one it leaves to the runtime (LRU), driven by the packet: up to four 16-byte records { op, map, selector, -,
 // key material[12] }. op % 3: 0 lookup (and bump the value through the pointer), 1 update, 2 delete.
 // Each map's arithmetic differs (M), so clang cannot merge the call sites of different maps into one.
 // The first byte of the packet is bumped on every run, so repeated runs do different things.
@@ -16,6 +16,7 @@ struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, struct k3); __type(value, 
 struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, struct k13); __type(value, uint64_t); __uint(max_entries, 4096); } thirteen SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_HASH); __type(key, struct k64); __type(value, uint64_t); __uint(max_entries, 4096); } wide SEC(".maps");
 struct { __uint(type, BPF_MAP_TYPE_LRU_HASH); __type(key, uint32_t); __type(value, uint64_t); __uint(max_entries, 8); } lru SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __type(key, uint32_t); __type(value, uint64_t); __uint(max_entries, 100); } arr SEC(".maps");
 
 #define OP(map, keyp, M)                                                \
     do {                                                                \
@@ -51,7 +52,7 @@ HashInline(sample_program_context_t* ctx)
         if (rec + 16 > end)
             break;
         uint8_t op = rec[0] % 3;
-        switch (rec[1] % 6) {
+        switch (rec[1] % 7) {
         case 0: {
             uint32_t k = *(uint32_t*)(rec + 4) & 63;
             OP(small, &k, 31);
@@ -81,9 +82,14 @@ HashInline(sample_program_context_t* ctx)
             OP(wide, &k, 47);
             break;
         }
-        default: {
+        case 5: {
             uint32_t k = *(uint32_t*)(rec + 4) & 15;
             OP(lru, &k, 53);
+            break;
+        }
+        default: {
+            uint32_t k = *(uint32_t*)(rec + 4) & 127;
+            OP(arr, &k, 59);
             break;
         }
         }
