@@ -18,11 +18,25 @@ export class ContextError extends Error {
 
 const isPointer = (f: ContextField) => f.pointer !== undefined;
 
+/** A program type's fields by name and its number fields, worked out once per type (this runs per call). */
+const layouts = new WeakMap<ProgramTypeSpec, { byName: Map<string, ContextField>; numbers: ContextField[] }>();
+function layoutOf(type: ProgramTypeSpec) {
+  let layout = layouts.get(type);
+  if (!layout) {
+    const byName = new Map<string, ContextField>();
+    for (const f of type.fields) if (!byName.has(f.name)) byName.set(f.name, f);
+    layouts.set(type, (layout = { byName, numbers: type.fields.filter((f) => !isPointer(f)) }));
+  }
+  return layout;
+}
+
 /** The context bytes of `type` with `fields` set (by name; others zero). */
 export function encodeContext(type: ProgramTypeSpec, fields: Readonly<Record<string, ContextValue>>): Uint8Array {
   const bytes = new Uint8Array(type.contextSize);
-  for (const [name, value] of Object.entries(fields)) {
-    const field = type.fields.find((f) => f.name === name);
+  const { byName } = layoutOf(type);
+  for (const name in fields) {
+    const value = fields[name]!;
+    const field = byName.get(name);
     if (!field) {
       const names = type.fields.filter((f) => !isPointer(f)).map((f) => f.name);
       throw new ContextError(name, `a ${type.name} context has no field ${name} (it has ${names.join(', ')})`);
@@ -31,6 +45,12 @@ export function encodeContext(type: ProgramTypeSpec, fields: Readonly<Record<str
     if (value instanceof Uint8Array) {
       if (value.length !== field.size) throw new ContextError(name, `${name} is ${field.size} bytes; ${value.length} given`);
       bytes.set(value, field.offset);
+      continue;
+    }
+    if (typeof value === 'number' && field.size <= 4 && Number.isInteger(value) && value >= -(2 ** (field.size * 8 - 1)) && value < 2 ** (field.size * 8)) {
+      // The common case without BigInt: a small integer into a 1-4 byte field.
+      let raw = value < 0 ? value + 2 ** (field.size * 8) : value;
+      for (let i = 0; i < field.size; i++, raw = Math.floor(raw / 256)) bytes[field.offset + i] = raw & 0xff;
       continue;
     }
     const n = typeof value === 'bigint' ? value : typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : undefined;
@@ -51,13 +71,12 @@ export function encodeContext(type: ProgramTypeSpec, fields: Readonly<Record<str
 export function decodeContext(type: ProgramTypeSpec, bytes: Uint8Array): Record<string, ContextValue> {
   if (bytes.length !== type.contextSize) throw new ContextError('', `a ${type.name} context is ${type.contextSize} bytes; ${bytes.length} given`);
   const out: Record<string, ContextValue> = {};
-  for (const field of type.fields) {
-    if (isPointer(field)) continue;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (const field of layoutOf(type).numbers) {
     if (field.size > 8) {
       out[field.name] = bytes.slice(field.offset, field.offset + field.size);
       continue;
     }
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (field.size === 1) out[field.name] = bytes[field.offset]!;
     else if (field.size === 2) out[field.name] = view.getUint16(field.offset, true);
     else if (field.size === 4) out[field.name] = view.getUint32(field.offset, true);

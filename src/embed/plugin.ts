@@ -49,10 +49,37 @@ export interface PluginRunResult {
   readonly returnValue: bigint;
   /** r0 as a signed number (exact within 2^53): the verdict for programs that return one. */
   readonly value: number;
-  /** The context after the run, by field name. */
+  /** The context after the run, by field name (decoded when first read). */
   readonly context: Record<string, ContextValue>;
   /** The data after the run (programs may write it). */
   readonly data: Uint8Array;
+}
+
+/** A run's result; the context is decoded only if asked for (most callers want the verdict). */
+class RunResult implements PluginRunResult {
+  private decoded: Record<string, ContextValue> | undefined;
+  readonly value: number;
+  constructor(readonly returnValue: bigint, readonly data: Uint8Array, private readonly type: ProgramTypeSpec, private readonly contextOut: Uint8Array) {
+    this.value = Number(BigInt.asIntN(64, returnValue));
+  }
+
+  get context(): Record<string, ContextValue> {
+    return (this.decoded ??= decodeContext(this.type, this.contextOut));
+  }
+
+  /** What `console.log` and `assert.deepEqual` see: the fields as plain data. */
+  toJSON(): object {
+    return { returnValue: this.returnValue.toString(), value: this.value, context: this.context, data: [...this.data] };
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(256);
+/** Text as UTF-8 in a reused buffer (the run copies it into the arena before anything else reads it). */
+function utf8(text: string): Uint8Array {
+  if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
+  return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
 }
 
 /** Loads an object file (a path or its bytes) or compiles and loads a `.c` file; every program is verified. */
@@ -105,14 +132,9 @@ export class Plugin {
     const program = this.program(name);
     const type = this.runtime.platform.programTypeByName(program.type) as ProgramTypeSpec;
     const contextIn = input.context instanceof Uint8Array ? input.context : encodeContext(type, input.context ?? {});
-    const dataIn = typeof input.data === 'string' ? new TextEncoder().encode(input.data) : (input.data ?? new Uint8Array(0));
+    const dataIn = typeof input.data === 'string' ? utf8(input.data) : (input.data ?? EMPTY);
     const result = this.runtime.testRun(program.id, { contextIn, dataIn });
-    return {
-      returnValue: result.returnValue,
-      value: Number(BigInt.asIntN(64, result.returnValue)),
-      context: decodeContext(type, result.contextOut),
-      data: result.dataOut,
-    };
+    return new RunResult(result.returnValue, result.dataOut, type, result.contextOut);
   }
 
   /** One of the object's maps by name, read and written through its BTF. */

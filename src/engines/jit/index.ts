@@ -38,10 +38,10 @@ class CompiledProgram implements PreparedProgram {
     const helper = (id: number, pc: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint): bigint => {
       const implementation = environment.helper(id);
       if (!implementation) throw new ExecutionError('UNKNOWN_HELPER', pc, `no helper with id ${id}: ${describe(pc)}`);
-      const u = (x: bigint) => BigInt.asUintN(64, x);
       let result: bigint;
       try {
-        result = implementation(u(r1), u(r2), u(r3), u(r4), u(r5), this.invocation);
+        // No closure here: this runs on every helper call, and under tsx each closure made costs a naming call.
+        result = implementation(BigInt.asUintN(64, r1), BigInt.asUintN(64, r2), BigInt.asUintN(64, r3), BigInt.asUintN(64, r4), BigInt.asUintN(64, r5), this.invocation);
       } catch (error) {
         if (error instanceof ExecutionError) throw error;
         throw new ExecutionError('HELPER_FAILED', pc, `helper ${id} failed: ${(error as Error).message}`);
