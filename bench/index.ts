@@ -9,12 +9,14 @@ import { benchService } from './service.ts';
 import { benchNative } from './native.ts';
 import { benchVerifier } from './verifier.ts';
 import { benchCorpus } from './corpus.ts';
+import { benchPlugin } from './plugin.ts';
 
 console.log(`ebpf-for-node benchmarks: node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} x ${cpus().length}`);
 await benchInterpreter();
 await benchJit();
 await benchJitPackets();
 await benchRuntime();
+await benchPlugin();
 await benchNative();
 await benchVerifier();
 await benchCorpus();
