@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,11 +11,11 @@ import { promisify } from 'node:util';
 import { compileTestProgram } from '../support/compile.ts';
 import { repoRoot } from '../support/paths.ts';
 import { removeHome, tempHome } from '../service/support/service.ts';
+import { underHook as runUnderHook } from './support.ts';
 
 // Real Node applications under the hook (`node --import <repo>/src/hook/register.mjs app.js`), against
 // a real service on a temporary $EBPF_HOME, with programs loaded through the CLI as a user loads them.
 const run = promisify(execFile);
-const hook = join(repoRoot, 'src', 'hook', 'register.mjs');
 const apps = mkdtempSync(join(tmpdir(), 'ebpf-hook-apps-'));
 
 function cli(home: string) {
@@ -31,19 +31,7 @@ function cli(home: string) {
 }
 
 /** Writes `source` as apps/NAME and runs it under the hook; resolves with its exit code and output. */
-function underHook(name: string, source: string, env: Record<string, string>): Promise<{ code: number | null; out: string; err: string; pid: number }> {
-  const file = join(apps, name);
-  writeFileSync(file, source);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', hook, file], { env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err, pid: child.pid! }));
-  });
-}
+const underHook = (name: string, source: string, env: Record<string, string>) => runUnderHook(apps, name, source, env);
 
 const LISTEN_TWICE = `
 import net from 'node:net';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import { createConnection, createServer, Socket, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -10,26 +10,13 @@ import { createRuntimeBackend } from '../../src/service/runtime-backend.ts';
 import { compileTestProgram } from '../support/compile.ts';
 import { repoRoot } from '../support/paths.ts';
 import { removeHome, startTestService, tempHome } from '../service/support/service.ts';
+import { underHook } from './support.ts';
 
 // The hook's lane: the FIFO pair over which a hooked application's thread asks the service directly
 // (src/hook/channel.ts, the service's side in src/service/line-door.ts). Real applications under the
 // hook against a real service, and against a stand-in service that stops answering or hangs up, to see
 // the worker's watchdog answer for it; and the service's refusals of lanes it must not open.
-const hook = join(repoRoot, 'src', 'hook', 'register.mjs');
 
-function underHook(dir: string, name: string, source: string, env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  const file = join(dir, name);
-  writeFileSync(file, source);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', hook, file], { env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
 
 // Listens once (through the worker: the lane is made after the first request), waits until the worker
 // holds the lane's FIFOs (their paths unlinked once the service opened them), then listens `times` more.
