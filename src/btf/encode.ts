@@ -22,6 +22,12 @@ export class BtfEncodeError extends Error {
 
 const MAX_DEPTH = 32;
 
+/** Writes `n` (already known to fit) as `size` little-endian bytes at `offset`, two's complement when negative. */
+export function writeLittleEndian(bytes: Uint8Array, offset: number, size: number, n: bigint): void {
+  let raw = BigInt.asUintN(size * 8, n);
+  for (let i = 0; i < size; i++, raw >>= 8n) bytes[offset + i] = Number(raw & 0xffn);
+}
+
 /** Encodes `value` as BTF type `typeId` (`what` names it in errors: `key`, `value`). */
 export function encodeValue(btf: Btf, typeId: number, value: EncodableValue, what = 'value'): Uint8Array {
   const bytes = new Uint8Array(btf.size(typeId));
@@ -129,11 +135,7 @@ class Encoder {
   private store(offset: number, size: number, n: bigint, signed: boolean, path: string, name: string): void {
     if (size < 1 || size > 16) throw new BtfEncodeError(path, `${size}-byte integers are not supported`);
     this.checkRange(n, size * 8, signed, path, name);
-    let raw = BigInt.asUintN(size * 8, n);
-    for (let i = 0; i < size; i++) {
-      this.bytes[offset + i] = Number(raw & 0xffn);
-      raw >>= 8n;
-    }
+    writeLittleEndian(this.bytes, offset, size, n);
   }
 
   private array(t: Extract<BtfType, { kind: 'ARRAY' }>, offset: number, value: EncodableValue, path: string, depth: number): void {

@@ -3,7 +3,8 @@
 // program, `{ process_id: 42, operation: 0 }` for bind. The data pointer fields are not given: the data
 // is passed beside the context and the runtime points them at it.
 
-import type { ContextField, ProgramTypeSpec } from '../platform/index.ts';
+import { writeLittleEndian } from '../btf/encode.ts';
+import { contextFields, type ContextField, type ProgramTypeSpec } from '../platform/index.ts';
 
 /** A context field's value: an integer for 1-8 byte fields, bytes for wider ones (IPv6 addresses). */
 export type ContextValue = number | bigint | Uint8Array;
@@ -18,22 +19,18 @@ export class ContextError extends Error {
 
 const isPointer = (f: ContextField) => f.pointer !== undefined;
 
-/** A program type's fields by name and its number fields, worked out once per type (this runs per call). */
-const layouts = new WeakMap<ProgramTypeSpec, { byName: Map<string, ContextField>; numbers: ContextField[] }>();
-function layoutOf(type: ProgramTypeSpec) {
-  let layout = layouts.get(type);
-  if (!layout) {
-    const byName = new Map<string, ContextField>();
-    for (const f of type.fields) if (!byName.has(f.name)) byName.set(f.name, f);
-    layouts.set(type, (layout = { byName, numbers: type.fields.filter((f) => !isPointer(f)) }));
-  }
-  return layout;
+/** A program type's number fields (all but the data pointers), worked out once per type (this runs per call). */
+const numberFields = new WeakMap<ProgramTypeSpec, readonly ContextField[]>();
+function numbersOf(type: ProgramTypeSpec): readonly ContextField[] {
+  let numbers = numberFields.get(type);
+  if (!numbers) numberFields.set(type, (numbers = type.fields.filter((f) => !isPointer(f))));
+  return numbers;
 }
 
 /** The context bytes of `type` with `fields` set (by name; others zero). */
 export function encodeContext(type: ProgramTypeSpec, fields: Readonly<Record<string, ContextValue>>): Uint8Array {
   const bytes = new Uint8Array(type.contextSize);
-  const { byName } = layoutOf(type);
+  const byName = contextFields(type);
   for (const name in fields) {
     const value = fields[name]!;
     const field = byName.get(name);
@@ -58,11 +55,7 @@ export function encodeContext(type: ProgramTypeSpec, fields: Readonly<Record<str
     if (field.size > 8) throw new ContextError(name, `${name} is ${field.size} bytes: give a Uint8Array of ${field.size}`);
     const bits = BigInt(field.size * 8);
     if (n < -(1n << (bits - 1n)) || n >= 1n << bits) throw new ContextError(name, `${n} does not fit the ${field.size}-byte field ${name}`);
-    let raw = BigInt.asUintN(field.size * 8, n);
-    for (let i = 0; i < field.size; i++) {
-      bytes[field.offset + i] = Number(raw & 0xffn);
-      raw >>= 8n;
-    }
+    writeLittleEndian(bytes, field.offset, field.size, n);
   }
   return bytes;
 }
@@ -72,7 +65,7 @@ export function decodeContext(type: ProgramTypeSpec, bytes: Uint8Array): Record<
   if (bytes.length !== type.contextSize) throw new ContextError('', `a ${type.name} context is ${type.contextSize} bytes; ${bytes.length} given`);
   const out: Record<string, ContextValue> = {};
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (const field of layoutOf(type).numbers) {
+  for (const field of numbersOf(type)) {
     if (field.size > 8) {
       out[field.name] = bytes.slice(field.offset, field.offset + field.size);
       continue;

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Btf } from '../btf/btf.ts';
-import { encodeValue, type EncodableValue } from '../btf/encode.ts';
+import { encodeValue, writeLittleEndian, type EncodableValue } from '../btf/encode.ts';
 import { formatValue, type DecodedValue } from '../btf/value.ts';
 import { compileC } from '../build/clang.ts';
 import type { ProgramTypeSpec } from '../platform/index.ts';
@@ -227,12 +227,11 @@ export class PluginMap {
       }
     }
     // No BTF: plain integers of the map's key or value width still read naturally.
-    if ((typeof value === 'number' || typeof value === 'bigint') && (size === 1 || size === 2 || size === 4 || size === 8)) {
+    if (((typeof value === 'number' && Number.isInteger(value)) || typeof value === 'bigint') && (size === 1 || size === 2 || size === 4 || size === 8)) {
       const n = BigInt(value);
       if (n < -(1n << BigInt(size * 8 - 1)) || n >= 1n << BigInt(size * 8)) throw new PluginError('INVALID_ARGUMENT', `map ${this.name}: ${n} does not fit its ${size}-byte ${part}s`);
       const bytes = new Uint8Array(size);
-      let raw = BigInt.asUintN(size * 8, n);
-      for (let i = 0; i < size; i++, raw >>= 8n) bytes[i] = Number(raw & 0xffn);
+      writeLittleEndian(bytes, 0, size, n);
       return bytes;
     }
     throw new PluginError('INVALID_ARGUMENT', `map ${this.name} has no BTF for its ${part}s: give ${size} bytes${size <= 8 ? ' or an integer' : ''}`);

@@ -6,9 +6,22 @@ import { GENERAL_HELPERS } from './helpers.ts';
 import { MAP_TYPES } from './map-types.ts';
 import { PROGRAM_TYPES } from './program-types.ts';
 import { findSection, SECTIONS } from './sections.ts';
-import type { Platform } from './types.ts';
+import type { ContextField, Platform, ProgramTypeSpec } from './types.ts';
 
 export type * from './types.ts';
+
+const fieldsByName = new WeakMap<ProgramTypeSpec, ReadonlyMap<string, ContextField>>();
+
+/** A program type's context fields by name (the first of a name's union members), worked out once per type. */
+export function contextFields(type: ProgramTypeSpec): ReadonlyMap<string, ContextField> {
+  let fields = fieldsByName.get(type);
+  if (!fields) {
+    const byName = new Map<string, ContextField>();
+    for (const f of type.fields) if (!byName.has(f.name)) byName.set(f.name, f);
+    fieldsByName.set(type, (fields = byName));
+  }
+  return fields;
+}
 
 const byId = <T extends { id: number }>(items: readonly T[]): ReadonlyMap<number, T> => new Map(items.map((item) => [item.id, item]));
 const programTypes = byId(PROGRAM_TYPES);

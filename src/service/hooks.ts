@@ -6,7 +6,7 @@
 
 import { isIPv4, isIPv6 } from 'node:net';
 import { ApiError, type Endpoint, type HookDecision, type HookEvent, type LinkInfo, type XdpDecision } from '../client/api.ts';
-import { windowsPlatform, type ProgramTypeSpec } from '../platform/index.ts';
+import { contextFields, windowsPlatform, type ProgramTypeSpec } from '../platform/index.ts';
 import type { RuntimeBackend } from './backend.ts';
 
 /** The compartment every event of this host belongs to (Windows' default compartment). */
@@ -31,9 +31,9 @@ export const XDP_TX = 3;
 
 /** A program type's context fields by name, looked up once per type rather than once per field write. */
 class Layout {
-  private readonly byName = new Map<string, { readonly offset: number; readonly size: number }>();
+  private readonly byName: ReadonlyMap<string, { readonly offset: number; readonly size: number }>;
   constructor(readonly type: ProgramTypeSpec) {
-    for (const f of type.fields) if (!this.byName.has(f.name)) this.byName.set(f.name, f);
+    this.byName = contextFields(type);
   }
 
   field(name: string): { readonly offset: number; readonly size: number } {

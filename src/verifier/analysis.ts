@@ -90,9 +90,17 @@ const KINDS_PER_POINT = 32;
  * value on one path and a stack pointer on another) are kept apart, as Linux never merges them.
  */
 function kinds(state: State): string {
-  const kind = (v: Value) => (v.kind === 'mem' || v.kind === 'mem_or_null' ? `${v.kind}${v.map}` : v.kind);
-  let key = state.regs.map(kind).join(',');
-  for (const f of state.stacks) for (const [slot, v] of f.slots) if (v.kind !== 'scalar') key += `;${slot}:${kind(v)}`;
+  let key = state.regs.map(kindOf).join(',');
+  for (const f of state.stacks) for (const [slot, v] of f.slots) if (v.kind !== 'scalar') key += `;${slot}:${kindOf(v)}`;
+  return key;
+}
+
+const kindOf = (v: Value) => (v.kind === 'mem' || v.kind === 'mem_or_null' ? `${v.kind}${v.map}` : v.kind);
+/** The kinds of states stored at join points (never changed once stored), worked out once each. */
+const storedKinds = new WeakMap<State, string>();
+function kindsOfStored(state: State): string {
+  let key = storedKinds.get(state);
+  if (key === undefined) storedKinds.set(state, (key = kinds(state)));
   return key;
 }
 /** Widenings with thresholds at a loop head before bounds that still grow are dropped. */
@@ -193,7 +201,7 @@ export function analyse(instructions: readonly Instruction[], type: ProgramTypeS
           // Too many different paths meet here: join those of the same kinds (precision for speed); all of
           // them once even the kinds are too many.
           const own = kinds(state);
-          const same = list.filter((s) => kinds(s) === own);
+          const same = list.filter((s) => kindsOfStored(s) === own);
           if (same.length === 0 && list.length < KINDS_PER_POINT) list.push(state.clone());
           else {
             const group = same.length > 0 ? same : list;
