@@ -58,7 +58,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       verb = matchWord(args[0]!, verbs, 'command');
     } catch (error) {
       if (error instanceof UsageError) {
-        const names = [...verbs, ...toolCommands.map((c) => c.name)];
+        const names = [...new Set([...verbs, ...toolCommands.map((c) => c.name)])];
         throw new UsageError(`unknown command '${args[0]}' (commands: ${names.join(', ')}; 'ebpf help' lists them)`);
       }
       throw error;

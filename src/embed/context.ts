@@ -29,6 +29,9 @@ function numbersOf(type: ProgramTypeSpec): readonly ContextField[] {
 
 /** The context bytes of `type` with `fields` set (by name; others zero). */
 export function encodeContext(type: ProgramTypeSpec, fields: Readonly<Record<string, ContextValue>>): Uint8Array {
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+    throw new ContextError('', `a ${type.name} context is given by field name ({ ${numbersOf(type)[0]?.name ?? 'field'}: 1 }) or as its ${type.contextSize} bytes, not ${Array.isArray(fields) ? 'an array' : typeof fields}`);
+  }
   const bytes = new Uint8Array(type.contextSize);
   const byName = contextFields(type);
   for (const name in fields) {

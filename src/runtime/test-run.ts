@@ -54,10 +54,15 @@ export interface Runnable {
   runRepeated?(context: number, pointers: RepeatPointers, count: number): bigint | undefined;
 }
 
+const describeInput = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `${typeof value} ${String(value).slice(0, 20)}`);
+
 /** Checks a test run's input against the program type; throws TestRunError before anything is allocated. */
 export function checkTestRunInput(type: ProgramTypeSpec, input: TestRunInput): { repeat: number; contextIn: Uint8Array; dataIn: Uint8Array } {
   const repeat = input.repeat ?? 1;
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_TEST_REPEAT) throw new TestRunError(`repeat must be 1-${MAX_TEST_REPEAT}, not ${repeat}`);
+  // Embedders call this from JavaScript: anything but bytes is named, never taken for a length.
+  if (input.contextIn !== undefined && !(input.contextIn instanceof Uint8Array)) throw new TestRunError(`ctx_in must be bytes (a Uint8Array), not ${describeInput(input.contextIn)}`);
+  if (input.dataIn !== undefined && !(input.dataIn instanceof Uint8Array)) throw new TestRunError(`data_in must be bytes (a Uint8Array), not ${describeInput(input.dataIn)}`);
   const contextIn = input.contextIn ?? new Uint8Array(type.contextSize);
   if (contextIn.length !== type.contextSize) {
     throw new TestRunError(`a ${type.name} context is ${type.contextSize} bytes; ctx_in has ${contextIn.length}`);

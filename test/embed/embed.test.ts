@@ -70,6 +70,9 @@ test('bad calls are refused naming the map, field, program or context field, and
     refused(() => filter.run({ context: { data_start: 1 } }), /^data_start is the context's data pointer: pass the bytes it points to as `data`/);
     refused(() => filter.run({ context: { port: 1 } }), /^a sample context has no field port \(it has uint32_data, uint16_data, helper_data_1, helper_data_2\)$/);
     refused(() => filter.run({ context: { uint16_data: 70000 } }), /^70000 does not fit the 2-byte field uint16_data$/);
+    refused(() => filter.run({ context: 'port=1' as never }), /^a sample context is given by field name \(\{ uint32_data: 1 \}\) or as its 32 bytes, not string$/);
+    refused(() => filter.run({ data: 5 as never }), /^program \d+ \(RequestFilter\): data_in must be bytes \(a Uint8Array\), not number 5$/);
+    refused(() => filter.map('stats').get(1.5), /^map stats: key: 1\.5 is not an integer \(verdict_t\)$|^map stats: key: 1\.5 is not a value of enum/);
     refused(() => filter.run({ context: new Uint8Array(5) }), /^program \d+ \(RequestFilter\): a sample context is 32 bytes; ctx_in has 5$/);
     // Nothing above changed a map.
     assert.deepEqual(blocked.entries().filter((e) => (e.value as { length: number }).length !== 0), []);
